@@ -1,0 +1,74 @@
+"""cffi build script for the C voice mixer -> ``beatforge._native._mixer``.
+
+Used by setuptools through ``cffi_modules`` in setup.py, and runnable on its own for a quick
+in-place build (from any directory)::
+
+    python beatforge/_native/build_mixer.py
+"""
+import os
+import sys
+
+from cffi import FFI
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_ROOT = os.path.dirname(os.path.dirname(_HERE))
+
+
+def _rel(path):
+    # setuptools wants source paths relative to the project root (it runs from there);
+    # keep them relative when we can so the build works from pip's build directory too.
+    rel = os.path.relpath(path, os.getcwd())
+    return path if rel.startswith("..") else rel
+
+
+CDEF = """
+typedef struct bf_voice {
+    const float *data;
+    int64_t frames;
+    int32_t channels;
+    int32_t interp;
+    int32_t reverse;
+    int32_t stem;
+    int32_t done;
+    int32_t _pad;
+    int64_t start_point;
+    int64_t end_point;
+    int64_t offset;
+    double pos;
+    double rate;
+    float gain_l, gain_r;
+    int64_t attack, hold, decay;
+    float sustain;
+    int64_t release;
+    int64_t release_at;
+    int64_t kill_at;
+    int64_t kill_len;
+    int64_t age;
+} bf_voice;
+
+int bf_mix(bf_voice *voices, int64_t nvoices, float *out, int64_t nframes,
+           float *stems, int64_t nstems);
+int bf_abi_size(void);
+int64_t bf_find_free(const bf_voice *voices, int64_t nvoices, int64_t start);
+int64_t bf_count_active(const bf_voice *voices, int64_t nvoices);
+"""
+
+# Portable flags only (wheels must run on any x86-64/arm64): no -march=native, no -ffast-math
+# (the numpy reference must agree and block-by-block output must stay bit-identical).
+# C99 mode keeps FP contraction off, so results do not depend on the compiler's FMA choices.
+COMPILE_ARGS = [] if sys.platform == "win32" else ["-O3", "-std=c99", "-fno-math-errno", "-fno-trapping-math"]
+
+ffibuilder = FFI()
+ffibuilder.cdef(CDEF)
+ffibuilder.set_source(
+    "beatforge._native._mixer",
+    '#include "mixer.h"',
+    sources=[_rel(os.path.join(_HERE, "mixer.c"))],
+    include_dirs=[_rel(_HERE)],
+    extra_compile_args=COMPILE_ARGS,
+)
+
+if __name__ == "__main__":
+    # Build in place: the extension lands next to this file as beatforge/_native/_mixer*.so.
+    os.chdir(_ROOT)
+    ffibuilder.compile(tmpdir=_ROOT, verbose=True)

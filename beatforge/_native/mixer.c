@@ -1,0 +1,326 @@
+/* beatforge voice mixer; see mixer.h for the semantics.
+ *
+ * Every output sample is a pure function of the voice's (pos, age) at that frame, evaluated
+ * by the same expressions whatever the block split, so block-by-block rendering is exact.
+ *
+ * Structure per voice: the envelope is split into segments (attack ramp, hold, decay ramp,
+ * sustain, release ramp, kill fade) over the age axis.  Within a segment the envelope is
+ *     e(a) = (b0 + b1*(a - bs)) * (k0 + k1*(a - ks))
+ * with b1 == 0 / k1 == 0 on constant parts, which gives exactly b0*k0 there, so the constant
+ * fast paths and the generic per-frame path agree bit for bit.
+ *   - unpitched voices (rate 1, integer pos): constant segments are a scaled add, ramp
+ *     segments a multiply-add with an envelope buffer; tight loops that gcc vectorises.
+ *   - pitched voices: chunks of up to BF_CHUNK frames; a scalar pass computes integer index
+ *     and fraction (the double playhead is advanced sequentially, as the reference does),
+ *     a gather pass loads the taps, then a vectorisable interpolation/accumulate pass.
+ */
+#include "mixer.h"
+
+#include <stddef.h>
+
+#define BF_CHUNK 256
+#define BF_NEVER INT64_MAX
+
+typedef struct {
+    float b0, b1;   /* base envelope: b0 + b1 * (a - bs) */
+    int64_t bs;
+    float k0, k1;   /* kill fade factor: k0 + k1 * (a - ks) */
+    int64_t ks;
+    int64_t end;    /* first age after this segment */
+} env_seg;
+
+static inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+
+/* Base (pre-release) envelope segment containing age a. */
+static void base_segment(const bf_voice *v, int64_t a, env_seg *s)
+{
+    const int64_t att = v->attack, hold = v->hold, dec = v->decay;
+    if (a < att) {
+        s->b0 = 0.0f; s->b1 = 1.0f / (float)att; s->bs = 0; s->end = att;
+    } else if (hold < 0 || a < att + hold) {
+        s->b0 = 1.0f; s->b1 = 0.0f; s->bs = a; s->end = hold < 0 ? BF_NEVER : att + hold;
+    } else if (a < att + hold + dec) {
+        s->b0 = 1.0f; s->b1 = -((1.0f - v->sustain) / (float)dec); s->bs = att + hold;
+        s->end = att + hold + dec;
+    } else {
+        s->b0 = v->sustain; s->b1 = 0.0f; s->bs = a; s->end = BF_NEVER;
+    }
+}
+
+static inline float seg_base(const env_seg *s, int64_t a)
+{
+    return s->b0 + s->b1 * (float)(a - s->bs);
+}
+
+/* Age at which the envelope finishes the voice (BF_NEVER if it never does). */
+static int64_t env_end(const bf_voice *v)
+{
+    int64_t e = BF_NEVER;
+    if (v->release_at >= 0) e = v->release_at + v->release;
+    if (v->kill_at >= 0) e = min64(e, v->kill_at + v->kill_len);
+    return e;
+}
+
+/* Full envelope segment containing age a (a < env_end(v)). */
+static void env_segment(const bf_voice *v, int64_t a, env_seg *s)
+{
+    if (v->release_at >= 0 && a >= v->release_at) {
+        env_seg pre;
+        base_segment(v, v->release_at, &pre);
+        const float erel = seg_base(&pre, v->release_at);
+        s->b0 = erel; s->b1 = -(erel / (float)v->release); s->bs = v->release_at;
+        s->end = v->release_at + v->release;
+    } else {
+        base_segment(v, a, s);
+        if (v->release_at >= 0 && v->release_at < s->end) s->end = v->release_at;
+    }
+    if (v->kill_at >= 0 && a >= v->kill_at) {
+        s->k0 = 1.0f; s->k1 = -(1.0f / (float)v->kill_len); s->ks = v->kill_at;
+        s->end = min64(s->end, v->kill_at + v->kill_len);
+    } else {
+        s->k0 = 1.0f; s->k1 = 0.0f; s->ks = a;
+        if (v->kill_at >= 0) s->end = min64(s->end, v->kill_at);
+    }
+}
+
+/* Envelope times gain for n frames starting at age a: egl[i], egr[i]. */
+static void env_gains(const env_seg *s, int64_t a, int n, float gl, float gr,
+                      float *restrict egl, float *restrict egr)
+{
+    const int32_t xb = (int32_t)(a - s->bs), xk = (int32_t)(a - s->ks);
+    const float b0 = s->b0, b1 = s->b1, k0 = s->k0, k1 = s->k1;
+    for (int i = 0; i < n; i++) {
+        const float e = (b0 + b1 * (float)(xb + i)) * (k0 + k1 * (float)(xk + i));
+        egl[i] = e * gl;
+        egr[i] = e * gr;
+    }
+}
+
+/* ---- unpitched: rate 1, integer pos: r[n0 + i] at output frame i ---------------------- */
+
+static void add_const(float *restrict o, const float *restrict src, int64_t n, int ch, int rev,
+                      float gl, float gr)
+{
+    if (ch == 1) {
+        if (!rev) for (int64_t i = 0; i < n; i++) { const float s = src[i]; o[2*i] += s * gl; o[2*i+1] += s * gr; }
+        else      for (int64_t i = 0; i < n; i++) { const float s = src[-i]; o[2*i] += s * gl; o[2*i+1] += s * gr; }
+    } else {
+        if (!rev) for (int64_t i = 0; i < n; i++) { o[2*i] += src[2*i] * gl; o[2*i+1] += src[2*i+1] * gr; }
+        else      for (int64_t i = 0; i < n; i++) { o[2*i] += src[-2*i] * gl; o[2*i+1] += src[1-2*i] * gr; }
+    }
+}
+
+static void add_ramp(float *restrict o, const float *restrict src, int n, int ch, int rev,
+                     const float *restrict egl, const float *restrict egr)
+{
+    if (ch == 1) {
+        if (!rev) for (int i = 0; i < n; i++) { const float s = src[i]; o[2*i] += s * egl[i]; o[2*i+1] += s * egr[i]; }
+        else      for (int i = 0; i < n; i++) { const float s = src[-i]; o[2*i] += s * egl[i]; o[2*i+1] += s * egr[i]; }
+    } else {
+        if (!rev) for (int i = 0; i < n; i++) { o[2*i] += src[2*i] * egl[i]; o[2*i+1] += src[2*i+1] * egr[i]; }
+        else      for (int i = 0; i < n; i++) { o[2*i] += src[-2*i] * egl[i]; o[2*i+1] += src[1-2*i] * egr[i]; }
+    }
+}
+
+/* Render `n` frames of an unpitched voice (all within the region) with segment s. */
+static void render_unpitched(const bf_voice *v, const env_seg *s, int64_t a0, int64_t n0, int64_t n,
+                             float *o1, float *o2)
+{
+    const int ch = v->channels, rev = v->reverse;
+    const float *src = rev ? v->data + (v->end_point - 1 - n0) * ch
+                           : v->data + (v->start_point + n0) * ch;
+    if (s->b1 == 0.0f && s->k1 == 0.0f) {
+        const float e = s->b0 * s->k0;
+        const float gl = e * v->gain_l, gr = e * v->gain_r;
+        if (gl == 0.0f && gr == 0.0f) return;   /* adds +-0: nothing to do */
+        add_const(o1, src, n, ch, rev, gl, gr);
+        if (o2) add_const(o2, src, n, ch, rev, gl, gr);
+        return;
+    }
+    float egl[BF_CHUNK], egr[BF_CHUNK];
+    const int64_t step = rev ? -(int64_t)ch : (int64_t)ch;
+    for (int64_t done = 0; done < n; ) {
+        const int cn = (int)min64(BF_CHUNK, n - done);
+        env_gains(s, a0 + done, cn, v->gain_l, v->gain_r, egl, egr);
+        add_ramp(o1 + 2*done, src + done * step, cn, ch, rev, egl, egr);
+        if (o2) add_ramp(o2 + 2*done, src + done * step, cn, ch, rev, egl, egr);
+        done += cn;
+    }
+}
+
+/* ---- general path: fractional positions, interpolation ------------------------------- */
+
+static inline float cubic(float ym1, float y0, float y1, float y2, float f)
+{
+    const float c1 = 0.5f * (y1 - ym1);
+    const float c2 = ym1 - 2.5f * y0 + 2.0f * y1 - 0.5f * y2;
+    const float c3 = 0.5f * (y2 - ym1) + 1.5f * (y0 - y1);
+    return y0 + f * (c1 + f * (c2 + f * c3));
+}
+
+static inline float linear(float y0, float y1, float f)
+{
+    return y0 + f * (y1 - y0);
+}
+
+/* r[k] for channel c with zero outside [0, L) (edge chunks only). */
+static inline float tap(const float *base, int64_t step, int64_t L, int64_t k, int c)
+{
+    return (k >= 0 && k < L) ? base[k * step + c] : 0.0f;
+}
+
+/* Interpolate channel c for cn frames into y[], taps gathered from base (r[k] = base[k*step+c]). */
+static void interp_channel(const float *restrict base, int64_t step, int64_t L, int c, int cubic_on,
+                           const int32_t *restrict idx, const float *restrict fr, int cn,
+                           float *restrict y)
+{
+    float t0[BF_CHUNK], t1[BF_CHUNK], t2[BF_CHUNK], t3[BF_CHUNK];
+    const int interior = idx[0] >= 1 && (int64_t)idx[cn - 1] + 2 < L;
+    if (cubic_on) {
+        if (interior) {
+            const float *b = base + c;
+            for (int i = 0; i < cn; i++) {
+                const float *q = b + (int64_t)idx[i] * step;
+                t0[i] = q[-step]; t1[i] = q[0]; t2[i] = q[step]; t3[i] = q[2 * step];
+            }
+        } else {
+            for (int i = 0; i < cn; i++) {
+                const int64_t k = idx[i];
+                t0[i] = tap(base, step, L, k - 1, c); t1[i] = tap(base, step, L, k, c);
+                t2[i] = tap(base, step, L, k + 1, c); t3[i] = tap(base, step, L, k + 2, c);
+            }
+        }
+        for (int i = 0; i < cn; i++) y[i] = cubic(t0[i], t1[i], t2[i], t3[i], fr[i]);
+    } else {
+        if (interior) {
+            const float *b = base + c;
+            for (int i = 0; i < cn; i++) {
+                const float *q = b + (int64_t)idx[i] * step;
+                t1[i] = q[0]; t2[i] = q[step];
+            }
+        } else {
+            for (int i = 0; i < cn; i++) {
+                const int64_t k = idx[i];
+                t1[i] = tap(base, step, L, k, c); t2[i] = tap(base, step, L, k + 1, c);
+            }
+        }
+        for (int i = 0; i < cn; i++) y[i] = linear(t1[i], t2[i], fr[i]);
+    }
+}
+
+static void add_mono(float *restrict o, const float *restrict y, const float *restrict egl,
+                     const float *restrict egr, int cn)
+{
+    for (int i = 0; i < cn; i++) { o[2*i] += y[i] * egl[i]; o[2*i+1] += y[i] * egr[i]; }
+}
+
+static void add_stereo(float *restrict o, const float *restrict yl, const float *restrict yr,
+                       const float *restrict egl, const float *restrict egr, int cn)
+{
+    for (int i = 0; i < cn; i++) { o[2*i] += yl[i] * egl[i]; o[2*i+1] += yr[i] * egr[i]; }
+}
+
+/* Render up to n frames with segment s; stops early when pos reaches L.  Returns frames rendered. */
+static int64_t render_general(bf_voice *v, const env_seg *s, int64_t a0, int64_t n, int64_t L,
+                              float *o1, float *o2)
+{
+    int32_t idx[BF_CHUNK];
+    float fr[BF_CHUNK], egl[BF_CHUNK], egr[BF_CHUNK], yl[BF_CHUNK], yr[BF_CHUNK];
+    const int ch = v->channels;
+    const int64_t step = v->reverse ? -(int64_t)ch : (int64_t)ch;
+    const float *base = v->reverse ? v->data + (v->end_point - 1) * ch : v->data + v->start_point * ch;
+    const double Ld = (double)L, rate = v->rate;
+    double p = v->pos;
+    int64_t done = 0;
+    while (done < n) {
+        const int want = (int)min64(BF_CHUNK, n - done);
+        int cn = 0;
+        for (; cn < want; cn++) {
+            if (p >= Ld) break;
+            const int64_t k = (int64_t)p;
+            idx[cn] = (int32_t)k;
+            fr[cn] = (float)(p - (double)k);
+            p += rate;
+        }
+        if (cn == 0) break;
+        env_gains(s, a0 + done, cn, v->gain_l, v->gain_r, egl, egr);
+        interp_channel(base, step, L, 0, v->interp, idx, fr, cn, yl);
+        if (ch == 2) {
+            interp_channel(base, step, L, 1, v->interp, idx, fr, cn, yr);
+            add_stereo(o1 + 2*done, yl, yr, egl, egr, cn);
+            if (o2) add_stereo(o2 + 2*done, yl, yr, egl, egr, cn);
+        } else {
+            add_mono(o1 + 2*done, yl, egl, egr, cn);
+            if (o2) add_mono(o2 + 2*done, yl, egl, egr, cn);
+        }
+        done += cn;
+        if (cn < want) break;
+    }
+    v->pos = p;
+    return done;
+}
+
+/* Render a started voice (offset == 0) for up to avail frames. */
+static void render_voice(bf_voice *v, float *o1, float *o2, int64_t avail)
+{
+    const int64_t L = v->end_point - v->start_point;
+    const double Ld = (double)L;
+    const int64_t eend = env_end(v);
+    while (avail > 0) {
+        const int64_t a = v->age;
+        if (a >= eend || !(v->pos < Ld)) break;
+        env_seg s;
+        env_segment(v, a, &s);
+        int64_t run = min64(avail, s.end - a);
+        const int64_t n0 = (int64_t)v->pos;
+        if (v->rate == 1.0 && (double)n0 == v->pos) {
+            run = min64(run, L - n0);
+            render_unpitched(v, &s, a, n0, run, o1, o2);
+            v->pos += (double)run;          /* exact: integers well below 2**53 */
+        } else {
+            const int64_t want = run;
+            run = render_general(v, &s, a, run, L, o1, o2);
+            if (run < want) { v->age += run; break; }
+        }
+        v->age += run;
+        o1 += 2 * run;
+        if (o2) o2 += 2 * run;
+        avail -= run;
+    }
+    v->done = (v->age >= eend || !(v->pos < Ld)) ? 1 : 0;
+}
+
+int bf_mix(bf_voice *voices, int64_t nvoices, float *out, int64_t nframes,
+           float *stems, int64_t nstems)
+{
+    for (int64_t j = 0; j < nvoices; j++) {
+        bf_voice *v = &voices[j];
+        if (v->data == NULL) { v->done = 1; continue; }
+        if (v->done) continue;
+        const int64_t skip = min64(v->offset, nframes);
+        v->offset -= skip;
+        if (v->offset > 0) continue;
+        float *o2 = NULL;
+        if (stems != NULL && v->stem >= 0 && v->stem < nstems)
+            o2 = stems + ((int64_t)v->stem * nframes + skip) * 2;
+        render_voice(v, out + 2 * skip, o2, nframes - skip);
+    }
+    return 0;
+}
+
+int bf_abi_size(void) { return (int)sizeof(bf_voice); }
+
+int64_t bf_find_free(const bf_voice *voices, int64_t nvoices, int64_t start)
+{
+    for (int64_t j = start < 0 ? 0 : start; j < nvoices; j++)
+        if (voices[j].data == NULL || voices[j].done) return j;
+    return -1;
+}
+
+int64_t bf_count_active(const bf_voice *voices, int64_t nvoices)
+{
+    int64_t n = 0;
+    for (int64_t j = 0; j < nvoices; j++)
+        n += (voices[j].data != NULL && !voices[j].done);
+    return n;
+}

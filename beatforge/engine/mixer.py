@@ -1,0 +1,388 @@
+"""Voice bank over the C mixer, with a numpy reference behind the same interface.
+
+A :class:`VoiceBank` is a fixed-capacity structured array of voice rows (``VOICE_DTYPE``, the
+exact layout of the C ``bf_voice`` struct) plus references to the sample arrays the rows point
+to.  ``bank.mix(out)`` adds every active voice into ``out`` and advances the voices, so calling it
+block after block continues seamlessly.
+
+The implementation is chosen per call: ``mixer="native"`` (C, the default) or ``"reference"``
+(numpy), or via the environment variable ``BEATFORGE_MIXER``.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from beatforge._native._mixer import ffi as _ffi, lib as _lib
+from beatforge.engine.reference import mix_reference
+
+__all__ = ["VOICE_DTYPE", "VoiceBank", "MIXERS", "mixer_name"]
+
+MIXERS = ("native", "reference")
+_INTERP = {"linear": 0, "cubic": 1}
+_MAX_FRAMES = 2**31 - 1  # C keeps sample indices in int32 chunk buffers
+
+VOICE_DTYPE = np.dtype(
+    [
+        ("data", np.uint64),        # address of the first float of the sample array
+        ("frames", np.int64),
+        ("channels", np.int32),
+        ("interp", np.int32),
+        ("reverse", np.int32),
+        ("stem", np.int32),
+        ("done", np.int32),
+        ("_pad", np.int32),
+        ("start_point", np.int64),
+        ("end_point", np.int64),
+        ("offset", np.int64),
+        ("pos", np.float64),
+        ("rate", np.float64),
+        ("gain_l", np.float32),
+        ("gain_r", np.float32),
+        ("attack", np.int64),
+        ("hold", np.int64),
+        ("decay", np.int64),
+        ("sustain", np.float32),
+        ("release", np.int64),
+        ("release_at", np.int64),
+        ("kill_at", np.int64),
+        ("kill_len", np.int64),
+        ("age", np.int64),
+    ],
+    align=True,
+)
+
+
+def _check_abi() -> None:
+    """Fail loudly at import if VOICE_DTYPE and the compiled struct disagree."""
+    size = _ffi.sizeof("bf_voice")
+    problems = []
+    if VOICE_DTYPE.itemsize != size or _lib.bf_abi_size() != size:
+        problems.append(f"itemsize {VOICE_DTYPE.itemsize} vs sizeof(bf_voice) {size} "
+                        f"(library reports {_lib.bf_abi_size()})")
+    for name in VOICE_DTYPE.names:
+        ours = VOICE_DTYPE.fields[name][1]
+        theirs = _ffi.offsetof("bf_voice", name)
+        if ours != theirs:
+            problems.append(f"field {name!r} at offset {ours}, C has {theirs}")
+    if problems:
+        raise ImportError("beatforge._native._mixer does not match VOICE_DTYPE: " + "; ".join(problems)
+                          + " (rebuild with: python beatforge/_native/build_mixer.py)")
+
+
+_check_abi()
+
+
+def mixer_name(mixer: str | None = None) -> str:
+    """Resolve the mixer implementation: the argument, else $BEATFORGE_MIXER, else "native"."""
+    name = mixer if mixer is not None else os.environ.get("BEATFORGE_MIXER") or "native"
+    if name not in MIXERS:
+        raise ValueError(f"unknown mixer {name!r}; expected one of {', '.join(MIXERS)}")
+    return name
+
+
+def _check_sample(data) -> np.ndarray:
+    if not isinstance(data, np.ndarray):
+        raise TypeError(f"sample data must be a numpy array, not {type(data).__name__!r}")
+    if data.dtype != np.float32:
+        raise ValueError(f"sample data must be float32, got dtype {data.dtype!r}")
+    if data.ndim not in (1, 2) or (data.ndim == 2 and data.shape[1] not in (1, 2)):
+        raise ValueError(f"sample data must have shape (frames,) or (frames, 1|2), got {data.shape!r}")
+    if not data.flags.c_contiguous:
+        raise ValueError("sample data must be C-contiguous (use np.ascontiguousarray)")
+    if data.shape[0] < 1 or data.shape[0] > _MAX_FRAMES:
+        raise ValueError(f"sample data must have 1..{_MAX_FRAMES} frames, got {data.shape[0]!r}")
+    return data
+
+
+def _channels(data: np.ndarray) -> int:
+    return 1 if data.ndim == 1 else data.shape[1]
+
+
+class VoiceBank:
+    """A fixed number of voice slots mixed by one C call.
+
+    ``voices`` is the structured array (``VOICE_DTYPE``) the C mixer reads and updates.  Rows
+    can be edited directly for fields that need no validation (gains, ``release_at``,
+    ``kill_at``...); use :meth:`set`/:meth:`fill` to point a slot at sample data.
+    """
+
+    def __init__(self, capacity: int):
+        capacity = int(capacity)
+        if capacity < 0:
+            raise ValueError(f"capacity must be >= 0, got {capacity!r}")
+        self.capacity = capacity
+        self.voices = np.zeros(capacity, dtype=VOICE_DTYPE)
+        self.voices["done"] = 1
+        self.voices["stem"] = -1
+        # The C rows hold raw pointers into these arrays: keep every array a slot points to
+        # alive here for as long as the slot refers to it.
+        self._sources: list[np.ndarray | None] = [None] * capacity
+        # cdata pointer over self.voices, made once (the array is never reallocated).
+        self._cvoices = _ffi.cast("bf_voice *", _ffi.from_buffer(self.voices, require_writable=True))
+        self._out_cache = (None, None)     # (array, cdata) of the last output buffer
+        self._stems_cache = (None, None)
+
+    def __len__(self) -> int:
+        return self.capacity
+
+    def __repr__(self) -> str:
+        return f"VoiceBank(capacity={self.capacity}, active={self.active})"
+
+    # -- slots -------------------------------------------------------------------------------
+
+    def set(self, slot, data, *, offset=0, rate=1.0, gain_l=1.0, gain_r=1.0, start=0, end=None,
+            reverse=False, interp="cubic", stem=-1, attack=0, hold=-1, decay=0, sustain=1.0,
+            release=0, release_at=-1, kill_at=-1, kill_len=1, pos=0.0):
+        """Start a voice in ``slot`` playing ``data`` (float32 (frames,) or (frames, 1|2)).
+
+        ``start``/``end`` select the region (frames, default the whole sample), ``pos`` is the
+        initial playhead inside the region, ``offset`` the frames of the next mix call before
+        the voice starts.  Envelope times are in output frames.
+        """
+        slot = self._check_slot(slot)
+        data = _check_sample(data)
+        frames = data.shape[0]
+        end = frames if end is None else end
+        if not (0 <= start < end <= frames):
+            raise ValueError(f"region must satisfy 0 <= start < end <= {frames}, got start={start!r}, end={end!r}")
+        if interp not in _INTERP:
+            raise ValueError(f"interp must be 'linear' or 'cubic', got {interp!r}")
+        _check_params(offset=offset, rate=rate, pos=pos, gain_l=gain_l, gain_r=gain_r, stem=stem,
+                      attack=attack, hold=hold, decay=decay, sustain=sustain, release=release,
+                      release_at=release_at, kill_at=kill_at, kill_len=kill_len)
+        if not pos < end - start:
+            raise ValueError(f"pos must be inside the region (< {end - start}), got {pos!r}")
+        row = self.voices[slot]
+        self._sources[slot] = data
+        row["data"] = data.ctypes.data
+        row["frames"] = frames
+        row["channels"] = _channels(data)
+        row["interp"] = _INTERP[interp]
+        row["reverse"] = 1 if reverse else 0
+        row["stem"] = stem
+        row["start_point"] = start
+        row["end_point"] = end
+        row["offset"] = offset
+        row["pos"] = pos
+        row["rate"] = rate
+        row["gain_l"] = gain_l
+        row["gain_r"] = gain_r
+        row["attack"] = attack
+        row["hold"] = hold
+        row["decay"] = decay
+        row["sustain"] = sustain
+        row["release"] = release
+        row["release_at"] = release_at
+        row["kill_at"] = kill_at
+        row["kill_len"] = kill_len
+        row["age"] = 0
+        row["done"] = 0
+
+    def clear(self, slot=None):
+        """Free one slot (or all slots when ``slot`` is None)."""
+        if slot is None:
+            self.voices["data"] = 0
+            self.voices["done"] = 1
+            self._sources = [None] * self.capacity
+            return
+        slot = self._check_slot(slot)
+        self.voices[slot]["data"] = 0
+        self.voices[slot]["done"] = 1
+        self._sources[slot] = None
+
+    def release_finished(self) -> int:
+        """Drop the sample references of finished slots (not for the audio callback); returns
+        how many were dropped."""
+        n = 0
+        for j in np.flatnonzero(self.voices["done"] != 0):
+            if self._sources[j] is not None:
+                self._sources[j] = None
+                self.voices["data"][j] = 0
+                n += 1
+        return n
+
+    def find_free(self, start: int = 0) -> int:
+        """First free slot index >= start, or -1.  Allocation-free: safe in the audio callback."""
+        return _lib.bf_find_free(self._cvoices, self.capacity, start)
+
+    @property
+    def active(self) -> int:
+        """Number of playing voices (allocation-free)."""
+        return _lib.bf_count_active(self._cvoices, self.capacity)
+
+    def free_slots(self) -> np.ndarray:
+        """Indices of all free slots (allocates an index array)."""
+        return np.flatnonzero((self.voices["data"] == 0) | (self.voices["done"] != 0))
+
+    def _check_slot(self, slot) -> int:
+        if not isinstance(slot, (int, np.integer)) or isinstance(slot, bool):
+            raise TypeError(f"slot must be an int, got {slot!r}")
+        if not 0 <= slot < self.capacity:
+            raise IndexError(f"slot {slot!r} out of range for capacity {self.capacity}")
+        return int(slot)
+
+    # -- bulk --------------------------------------------------------------------------------
+
+    @classmethod
+    def from_columns(cls, sources, source, **columns) -> "VoiceBank":
+        """A bank with one voice per entry of ``source`` (indices into the list ``sources``).
+
+        Keyword columns are the :meth:`set` parameters, each a scalar or an array with one value
+        per voice; ``start``/``end`` default to the whole sample.  Vectorised: building tens of
+        thousands of voices costs milliseconds.
+        """
+        bank = cls(len(np.asarray(source)))
+        bank.fill(0, sources, source, **columns)
+        return bank
+
+    def fill(self, first, sources, source, *, offset=0, rate=1.0, gain_l=1.0, gain_r=1.0, start=0,
+             end=None, reverse=False, interp="cubic", stem=-1, attack=0, hold=-1, decay=0,
+             sustain=1.0, release=0, release_at=-1, kill_at=-1, kill_len=1, pos=0.0):
+        """Set slots ``first .. first+len(source)-1`` at once (see :meth:`from_columns`)."""
+        sources = [_check_sample(s) for s in sources]
+        source = np.asarray(source)
+        if source.ndim != 1 or (source.size and not np.issubdtype(source.dtype, np.integer)):
+            raise ValueError(f"source must be a 1-d array of indices into sources, got {source!r}")
+        n = source.size
+        first = int(first)
+        if not (0 <= first and first + n <= self.capacity):
+            raise IndexError(f"slots {first}..{first + n - 1} out of range for capacity {self.capacity}")
+        if n == 0:
+            return
+        if source.min() < 0 or source.max() >= len(sources):
+            bad = source[(source < 0) | (source >= len(sources))][0].item()
+            raise ValueError(f"source index {bad!r} out of range for {len(sources)} sources")
+        addr = np.array([s.ctypes.data for s in sources], dtype=np.uint64)[source]
+        frames = np.array([s.shape[0] for s in sources], dtype=np.int64)[source]
+        channels = np.array([_channels(s) for s in sources], dtype=np.int32)[source]
+        if isinstance(interp, str):
+            if interp not in _INTERP:
+                raise ValueError(f"interp must be 'linear' or 'cubic', got {interp!r}")
+            interp_code = _INTERP[interp]
+        else:
+            interp_code = np.asarray(interp)
+            if interp_code.dtype.kind in "OUS":
+                bad = [x for x in interp_code if x not in _INTERP]
+                if bad:
+                    raise ValueError(f"interp must be 'linear' or 'cubic', got {bad[0]!r}")
+                interp_code = np.array([_INTERP[x] for x in interp_code], dtype=np.int32)
+        cols = {k: np.broadcast_to(np.asarray(val), (n,)) for k, val in dict(
+            offset=offset, rate=rate, pos=pos, gain_l=gain_l, gain_r=gain_r, stem=stem, attack=attack,
+            hold=hold, decay=decay, sustain=sustain, release=release, release_at=release_at,
+            kill_at=kill_at, kill_len=kill_len, start=start, reverse=reverse, interp=interp_code).items()}
+        end = frames if end is None else np.broadcast_to(np.asarray(end), (n,))
+        _check_params(**{k: cols[k] for k in ("offset", "rate", "pos", "gain_l", "gain_r", "stem", "attack",
+                                               "hold", "decay", "sustain", "release", "release_at",
+                                               "kill_at", "kill_len")})
+        bad = ~((0 <= cols["start"]) & (cols["start"] < end) & (end <= frames))
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise ValueError(f"voice {i}: region must satisfy 0 <= start < end <= {frames[i]}, "
+                             f"got start={cols['start'][i].item()!r}, end={end[i].item()!r}")
+        bad = ~(cols["pos"] < end - cols["start"])
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise ValueError(f"voice {i}: pos must be inside the region, got {cols['pos'][i].item()!r}")
+        if not np.isin(cols["interp"], (0, 1)).all():
+            raise ValueError(f"interp codes must be 0 (linear) or 1 (cubic), got {cols['interp']!r}")
+        rows = self.voices[first:first + n]
+        rows["data"] = addr
+        rows["frames"] = frames
+        rows["channels"] = channels
+        rows["interp"] = cols["interp"]
+        rows["reverse"] = cols["reverse"].astype(bool)
+        rows["stem"] = cols["stem"]
+        rows["start_point"] = cols["start"]
+        rows["end_point"] = end
+        for k in ("offset", "pos", "rate", "gain_l", "gain_r", "attack", "hold", "decay", "sustain",
+                  "release", "release_at", "kill_at", "kill_len"):
+            rows[k] = cols[k]
+        rows["age"] = 0
+        rows["done"] = 0
+        rows["_pad"] = 0
+        # keep the arrays alive (C holds pointers into them)
+        self._sources[first:first + n] = [sources[i] for i in source.tolist()]
+
+    # -- mixing ------------------------------------------------------------------------------
+
+    def mix(self, out: np.ndarray, stems: np.ndarray | None = None, mixer: str | None = None) -> None:
+        """Add all active voices into ``out`` (float32 (n, 2), C-contiguous), and into
+        ``stems`` (float32 (nstems, n, 2)) for voices with a stem index; advance the voices.
+
+        Live use: with a preallocated ``out`` (and ``stems``) the native path allocates nothing
+        beyond cffi's call overhead (the output pointer is cached per buffer).
+        """
+        # Attribute checks only (no temporaries): this runs in the audio callback.
+        if not (isinstance(out, np.ndarray) and out.dtype == np.float32 and out.ndim == 2
+                and out.shape[1] == 2 and out.flags.c_contiguous and out.flags.writeable):
+            raise ValueError(f"out must be a writeable C-contiguous float32 array of shape (n, 2), got {_describe(out)}")
+        nframes = out.shape[0]
+        if stems is not None:
+            if not (isinstance(stems, np.ndarray) and stems.dtype == np.float32 and stems.ndim == 3
+                    and stems.shape[1] == nframes and stems.shape[2] == 2 and stems.flags.c_contiguous
+                    and stems.flags.writeable):
+                raise ValueError(f"stems must be a writeable C-contiguous float32 array of shape "
+                                 f"(nstems, {nframes}, 2), got {_describe(stems)}")
+        if mixer_name(mixer) == "reference":
+            mix_reference(self.voices, self._sources, out, stems)
+            return
+        if self._out_cache[0] is out:
+            cout = self._out_cache[1]
+        else:
+            cout = _ffi.from_buffer("float[]", out, require_writable=True)
+            self._out_cache = (out, cout)
+        if stems is None:
+            cstems, nstems = _ffi.NULL, 0
+        else:
+            if self._stems_cache[0] is stems:
+                cstems = self._stems_cache[1]
+            else:
+                cstems = _ffi.from_buffer("float[]", stems, require_writable=True)
+                self._stems_cache = (stems, cstems)
+            nstems = stems.shape[0]
+        _lib.bf_mix(self._cvoices, self.capacity, cout, nframes, cstems, nstems)
+
+
+def _describe(a) -> str:
+    if isinstance(a, np.ndarray):
+        return (f"dtype={a.dtype!r}, shape={a.shape!r}, c_contiguous={a.flags.c_contiguous}, "
+                f"writeable={a.flags.writeable}")
+    return repr(type(a).__name__)
+
+
+_INT_LIMIT = 2**31 - 1   # envelope lengths (ramps are evaluated with int32 frame counters)
+
+
+def _check_params(*, offset, rate, pos, gain_l, gain_r, stem, attack, hold, decay, sustain, release,
+                  release_at, kill_at, kill_len):
+    """Validate scalar or array voice parameters; raise ValueError naming the first bad value."""
+    checks = (
+        ("offset", offset, lambda x: x >= 0, ">= 0"),
+        ("rate", rate, lambda x: np.isfinite(x) & (x > 0), "finite and > 0"),
+        ("pos", pos, lambda x: np.isfinite(x) & (x >= 0), "finite and >= 0"),
+        ("gain_l", gain_l, np.isfinite, "finite"),
+        ("gain_r", gain_r, np.isfinite, "finite"),
+        ("stem", stem, lambda x: (x >= -1) & (x < 2**31), ">= -1"),
+        ("attack", attack, lambda x: (x >= 0) & (x <= _INT_LIMIT), f"0..{_INT_LIMIT}"),
+        ("hold", hold, lambda x: x <= _INT_LIMIT, f"< 0 (forever) or 0..{_INT_LIMIT}"),
+        ("decay", decay, lambda x: (x >= 0) & (x <= _INT_LIMIT), f"0..{_INT_LIMIT}"),
+        ("sustain", sustain, lambda x: (x >= 0) & (x <= 1), "in 0..1"),
+        ("release", release, lambda x: (x >= 0) & (x <= _INT_LIMIT), f"0..{_INT_LIMIT}"),
+        ("release_at", release_at, lambda x: x >= -1, "-1 (never) or >= 0"),
+        ("kill_at", kill_at, lambda x: x >= -1, "-1 (never) or >= 0"),
+        ("kill_len", kill_len, lambda x: (x >= 1) & (x <= _INT_LIMIT), f"1..{_INT_LIMIT}"),
+    )
+    for name, value, ok, what in checks:
+        arr = np.asarray(value)
+        if arr.dtype.kind not in "biuf":
+            raise ValueError(f"{name} must be a number, got {value!r}")
+        if name in ("offset", "stem", "attack", "hold", "decay", "release", "release_at", "kill_at",
+                    "kill_len") and arr.dtype.kind == "f" and not np.all(arr == np.floor(arr)):
+            bad = arr.ravel()[np.flatnonzero(arr != np.floor(arr))[0]].item()
+            raise ValueError(f"{name} must be a whole number of frames, got {bad!r}")
+        good = np.asarray(ok(arr))
+        if not good.all():
+            bad = arr.ravel()[np.flatnonzero(~good.ravel())[0]].item() if arr.ndim else value
+            raise ValueError(f"{name} must be {what}, got {bad!r}")
