@@ -8,6 +8,7 @@ card or whole beat packs.
 __version__ = "0.1.0"
 
 from .errors import BeatforgeError, KitError, ManifestError, PatternSyntaxError, SampleError
+from . import synth
 
 __all__ = [
     "__version__",
@@ -16,4 +17,5 @@ __all__ = [
     "ManifestError",
     "PatternSyntaxError",
     "SampleError",
+    "synth",
 ]
