@@ -8,7 +8,6 @@ card or whole beat packs.
 __version__ = "0.1.0"
 
 from .errors import BeatforgeError, KitError, ManifestError, PatternSyntaxError, SampleError
-from . import synth
 
 __all__ = [
     "__version__",
@@ -19,3 +18,13 @@ __all__ = [
     "SampleError",
     "synth",
 ]
+
+
+def __getattr__(name):
+    # ``beatforge.synth`` is imported on first use: it is not needed to render, and
+    # ``python -m beatforge.synth`` must not find it imported already.
+    if name == "synth":
+        import importlib
+
+        return importlib.import_module(".synth", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

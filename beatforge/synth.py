@@ -126,6 +126,14 @@ def _noise(rng: np.random.Generator, n: int) -> np.ndarray:
     return rng.standard_normal(n)
 
 
+_PREROLL = 2048  # samples of noise run through the filters first, so they start settled
+
+
+def _filtered_noise(rng: np.random.Generator, n: int, stages, sample_rate: int) -> np.ndarray:
+    """White noise through a biquad cascade, already in steady state at sample 0."""
+    return _filter(_noise(rng, n + _PREROLL), stages, sample_rate)[_PREROLL:]
+
+
 def _square_bank(freqs, n: int, sample_rate: int, rng: np.random.Generator,
                  detune: float = 1.0, max_hz: float | None = None) -> np.ndarray:
     """Sum of band-limited square waves (odd harmonics up to ``max_hz``), random start phases.
@@ -288,14 +296,14 @@ def kick(pitch_hz: float = 50.0, sweep_semitones: float = 24.0, sweep_seconds: f
     env = _decay(t, decay_seconds, start_seconds=0.012)
     env[t < 0.012] = 1.0
     body = np.sin(phase) * env
-    click = _filter(_noise(rng, n), [("highpass", 1200.0, 0.7), ("lowpass", 7000.0, 0.7)],
+    click = _filtered_noise(rng, n, [("highpass", 1200.0, 0.7), ("lowpass", 7000.0, 0.7)],
                     sample_rate)
     click *= _decay(t, 0.012) * 0.35 / (np.std(click[: max(1, int(0.003 * sample_rate))]) + 1e-12)
     out = saturate(body, drive) + click_level * click
     return _finish(out, sample_rate, peak_db)
 
 
-def snare(tone_hz: float = 185.0, body_level: float = 0.55, noise_level: float = 0.8,
+def snare(tone_hz: float = 185.0, body_level: float = 0.55, noise_level: float = 1.0,
           decay_seconds: float = 0.22, noise_decay_seconds: float = 0.3,
           sweep_semitones: float = 4.0, snappy_hz: float = 5000.0, drive: float = 0.3,
           length_seconds: float | None = None, peak_db: float = -1.0,
@@ -313,13 +321,13 @@ def snare(tone_hz: float = 185.0, body_level: float = 0.55, noise_level: float =
     m1 = np.sin(_sweep_phase(t, tone_hz, sweep_semitones, 0.012, sample_rate))
     m2 = np.sin(_sweep_phase(t, tone_hz * 1.84, sweep_semitones, 0.01, sample_rate))
     body = (m1 * _decay(t, decay_seconds) + 0.55 * m2 * _decay(t, decay_seconds * 0.6))
-    wires = _filter(_noise(rng, n), [("highpass", 1100.0, 0.7), ("highpass", 1100.0, 0.7),
+    wires = _filtered_noise(rng, n, [("highpass", 1100.0, 0.7), ("highpass", 1100.0, 0.7),
                                      ("peak", snappy_hz, 0.9, 5.0), ("lowpass", 12000.0, 0.7)],
                     sample_rate)
     wires /= np.std(wires) + 1e-12
     # The wires speak a touch after the stick and have a fast first drop (two-stage decay).
     wenv = 0.55 * _decay(t, 0.05) + 0.45 * _decay(t, noise_decay_seconds)
-    out = body_level * saturate(body, 0.2) + noise_level * 0.3 * wires * wenv
+    out = body_level * saturate(body, 0.2) + noise_level * 0.55 * wires * wenv
     return _finish(saturate(out, drive), sample_rate, peak_db)
 
 
@@ -339,23 +347,27 @@ def clap(center_hz: float = 1150.0, bursts: int = 4, spacing_seconds: float = 0.
     length_seconds = length_seconds or min(1.4, decay_seconds + bursts * spacing_seconds + 0.1)
     n = _frames(length_seconds, sample_rate)
     t = _time(n, sample_rate)
-    env = np.zeros(n)
-    start = 0.0
-    for i in range(bursts):
-        level = 1.0 - 0.08 * i
-        # Sawtooth-like burst: instant rise, ~8 ms fall to -30 dB.
-        env = np.maximum(env, level * _decay(t, 0.017, start))
-        if i < bursts - 1:
-            start += spacing_seconds * (1.0 + rng.uniform(-0.15, 0.15))
-    tail = 0.75 * _decay(t, decay_seconds, start)
-    env = np.maximum(env, tail)
-    noise = _noise(rng, n)
+    starts = [0.0]
+    for _ in range(bursts - 1):
+        starts.append(starts[-1] + spacing_seconds * (1.0 + rng.uniform(-0.15, 0.15)))
+    noise = _noise(rng, n + _PREROLL)
     band = _filter(noise, [("bandpass", center_hz, q), ("bandpass", center_hz * 1.3, q * 0.8),
-                           ("highpass", 500.0, 0.7)], sample_rate)
-    air = _filter(noise, [("highpass", 3500.0, 0.7), ("lowpass", 11000.0, 0.7)], sample_rate)
-    band /= np.std(band) + 1e-12
-    air /= np.std(air) + 1e-12
-    out = (band + 0.18 * air) * env
+                           ("highpass", 500.0, 0.7)], sample_rate)[_PREROLL:]
+    air = _filter(noise, [("highpass", 3500.0, 0.7), ("lowpass", 11000.0, 0.7)],
+                  sample_rate)[_PREROLL:]
+    src = band / (np.std(band) + 1e-12) + 0.3 * air / (np.std(air) + 1e-12)
+    out = np.zeros(n)
+    w = max(1, int(0.004 * sample_rate))
+    for i, start in enumerate(starts):
+        # Sawtooth-like burst: instant rise, ~8 ms fall to -30 dB. Band-passed noise is
+        # lumpy, so each burst is levelled on its own first 4 ms to keep the "clap-clap-clap".
+        burst = src * _decay(t, 0.017, start)
+        k = int(start * sample_rate)
+        level = (1.0 - 0.08 * i) / (np.sqrt(np.mean(burst[k:k + w] ** 2)) + 1e-12)
+        out += level * burst
+    tail = src * _decay(t, decay_seconds, starts[-1])
+    k = int(starts[-1] * sample_rate)
+    out += 0.5 * tail / (np.sqrt(np.mean(tail[k:k + 4 * w] ** 2)) + 1e-12)
     return _finish(saturate(out, drive), sample_rate, peak_db)
 
 
@@ -376,7 +388,7 @@ def hat(decay_seconds: float = 0.11, tone_hz: float = 7500.0, noise_level: float
     metal = _filter(metal, [("highpass", tone_hz, 0.7), ("highpass", tone_hz, 0.7),
                             ("peak", tone_hz * 1.4, 1.2, 4.0), ("lowpass", 17000.0, 0.7)],
                     sample_rate)
-    noise = _filter(_noise(rng, n), [("highpass", tone_hz * 1.05, 0.7), ("highpass", tone_hz, 0.7)],
+    noise = _filtered_noise(rng, n, [("highpass", tone_hz * 1.05, 0.7), ("highpass", tone_hz, 0.7)],
                     sample_rate)
     metal /= np.std(metal) + 1e-12
     noise /= np.std(noise) + 1e-12
@@ -405,7 +417,7 @@ def rim(pitch_hz: float = 1700.0, low_hz: float = 480.0, decay_seconds: float = 
     t = _time(n, sample_rate)
     ring = (np.sin(2 * np.pi * pitch_hz * t) * _decay(t, decay_seconds)
             + 0.8 * np.sin(2 * np.pi * low_hz * t) * _decay(t, decay_seconds * 1.3))
-    click = _filter(_noise(rng, n), [("highpass", 2500.0, 0.7), ("lowpass", 9000.0, 0.7)],
+    click = _filtered_noise(rng, n, [("highpass", 2500.0, 0.7), ("lowpass", 9000.0, 0.7)],
                     sample_rate)
     click = click / (np.std(click[: int(0.002 * sample_rate)]) + 1e-12) * _decay(t, 0.006)
     out = saturate(ring, drive) + click_level * 0.5 * click
@@ -425,7 +437,7 @@ def tom(pitch_hz: float = 110.0, sweep_semitones: float = 6.0, sweep_seconds: fl
     body *= _decay(t, decay_seconds)
     over = np.sin(_sweep_phase(t, pitch_hz * 1.59, sweep_semitones, sweep_seconds, sample_rate))
     body += 0.22 * over * _decay(t, decay_seconds * 0.45)
-    thump = _filter(_noise(rng, n), [("bandpass", pitch_hz * 6.0, 0.8), ("lowpass", 5000.0, 0.7)],
+    thump = _filtered_noise(rng, n, [("bandpass", pitch_hz * 6.0, 0.8), ("lowpass", 5000.0, 0.7)],
                     sample_rate)
     thump = thump / (np.std(thump[: int(0.01 * sample_rate)]) + 1e-12) * _decay(t, 0.05)
     out = saturate(body, drive) + noise_level * 0.5 * thump
@@ -440,7 +452,7 @@ def _cymbal(n, sample_rate, rng, decay_seconds, tone_hz, noise_level, detune, be
     metal += 0.8 * _square_bank(METAL_HZ, n, sample_rate, rng, detune=detune * 1.4983)
     metal = _filter(metal, [("bandpass", 3440.0, 1.0), ("highpass", tone_hz * 0.5, 0.7)],
                     sample_rate) + _filter(metal, [("bandpass", 7100.0, 0.9)], sample_rate)
-    noise = _filter(_noise(rng, n), [("highpass", tone_hz, 0.7), ("highpass", tone_hz, 0.7),
+    noise = _filtered_noise(rng, n, [("highpass", tone_hz, 0.7), ("highpass", tone_hz, 0.7),
                                      ("lowpass", 15000.0, 0.7)], sample_rate)
     metal /= np.std(metal) + 1e-12
     noise /= np.std(noise) + 1e-12
@@ -453,7 +465,7 @@ def _cymbal(n, sample_rate, rng, decay_seconds, tone_hz, noise_level, detune, be
             bell += amp * np.sin(2 * np.pi * bell_hz * ratio * t + rng.uniform(0, 2 * np.pi))
         out += bell_level * 0.8 * bell * _decay(t, decay_seconds * 0.7)
     if stick_level:
-        stick = _filter(_noise(rng, n), [("highpass", 2500.0, 0.7)], sample_rate)
+        stick = _filtered_noise(rng, n, [("highpass", 2500.0, 0.7)], sample_rate)
         stick /= np.std(stick) + 1e-12
         out += stick_level * stick * _decay(t, 0.03)
     return out
@@ -537,7 +549,7 @@ def bass_808(note: float = 24, decay_seconds: float = 2.2, sweep_semitones: floa
     # Sustain-ish shape: slow start of the decay, so the note holds before dying away.
     env = _decay(t, decay_seconds) * (0.55 + 0.45 * _decay(t, decay_seconds * 0.25)) / 1.0
     body = np.sin(phase) * env
-    click = _filter(_noise(rng, n), [("bandpass", 1500.0, 0.8)], sample_rate)
+    click = _filtered_noise(rng, n, [("bandpass", 1500.0, 0.8)], sample_rate)
     click = click / (np.std(click[: int(0.003 * sample_rate)]) + 1e-12) * _decay(t, 0.008)
     out = saturate(body, drive) + click_level * 0.3 * click
     return _finish(out, sample_rate, peak_db, dc_hz=12.0, fade_seconds=0.02)
@@ -601,7 +613,7 @@ def _factory_sounds(sr):
     return {
         "kick": lambda: kick(sample_rate=sr),
         "snare_1": lambda: snare(sample_rate=sr, seed=1),
-        "snare_2": lambda: snare(sample_rate=sr, seed=2, tone_hz=188.0, noise_level=0.85),
+        "snare_2": lambda: snare(sample_rate=sr, seed=2, tone_hz=188.0, noise_level=1.05),
         "clap": lambda: clap(sample_rate=sr, seed=1),
         "hat_1": lambda: hat(sample_rate=sr, seed=1),
         "hat_2": lambda: hat(sample_rate=sr, seed=2, decay_seconds=0.1, tone_hz=7800.0),
@@ -625,11 +637,11 @@ def _lofi_sounds(sr):
         "kick": lambda: lofi(kick(pitch_hz=47.0, sweep_semitones=16.0, sweep_seconds=0.04,
                                   decay_seconds=0.5, click_level=0.15, drive=0.8, sample_rate=sr),
                              **{**dust, "cutoff_hz": 6000.0, "drive": 0.7}),
-        "snare_1": lambda: lofi(snare(tone_hz=210.0, body_level=0.7, noise_level=0.7,
+        "snare_1": lambda: lofi(snare(tone_hz=210.0, body_level=0.55, noise_level=1.3,
                                       decay_seconds=0.18, noise_decay_seconds=0.26,
                                       snappy_hz=3500.0, drive=0.6, sample_rate=sr, seed=11),
                                 **dust),
-        "snare_2": lambda: lofi(snare(tone_hz=205.0, body_level=0.65, noise_level=0.75,
+        "snare_2": lambda: lofi(snare(tone_hz=205.0, body_level=0.55, noise_level=1.35,
                                       decay_seconds=0.18, noise_decay_seconds=0.28,
                                       snappy_hz=3300.0, drive=0.6, sample_rate=sr, seed=12),
                                 **dust),
@@ -718,6 +730,18 @@ def _kit_toml(name: str, description: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _match_loudness(variants, sample_rate: int, window_seconds: float = 0.1,
+                    peak_db: float = -1.0) -> None:
+    """Scale round-robin variants in place to the same attack RMS, loudest peak at ``peak_db``."""
+    w = int(window_seconds * sample_rate)
+    rms = [float(np.sqrt(np.mean(np.square(v[:w], dtype=np.float64)))) for v in variants]
+    target = float(np.mean(rms))
+    gains = [target / r for r in rms]
+    top = max(g * float(np.max(np.abs(v))) for g, v in zip(gains, variants))
+    for g, v in zip(gains, variants):
+        v *= np.float32(g * 10.0 ** (peak_db / 20.0) / top)
+
+
 def build_kits(dest, sample_rate: int = 44100, kits=None) -> list[Path]:
     """Write the shipped kits into ``dest/<kit>/`` (WAVs, ``kit.toml``, ``LICENSE``).
 
@@ -729,9 +753,13 @@ def build_kits(dest, sample_rate: int = 44100, kits=None) -> list[Path]:
         description, sounds = KITS[name]
         folder = dest / name
         folder.mkdir(parents=True, exist_ok=True)
-        for stem, make in sounds(sample_rate).items():
+        audio = {stem: make() for stem, make in sounds(sample_rate).items()}
+        for _pad, stems, _note, _extra in _PADS:
+            if len(stems) > 1:
+                _match_loudness([audio[s] for s in stems], sample_rate)
+        for stem, data in audio.items():
             path = folder / f"{stem}.wav"
-            write_wav(path, make(), sample_rate)
+            write_wav(path, data, sample_rate)
             written.append(path)
         for fname, text in (("kit.toml", _kit_toml(name, description)), ("LICENSE", _LICENSE)):
             path = folder / fname
