@@ -8,9 +8,24 @@ card or whole beat packs.
 __version__ = "0.1.0"
 
 from .errors import BeatforgeError, KitError, ManifestError, PatternSyntaxError, SampleError
+from .beat import Beat, Track
+from .kit import Envelope, Kit, Layer, Pad, Sample, load_kit, load_sample
+from .sequence import Hit
+from .source import load_source
 
 __all__ = [
     "__version__",
+    "Beat",
+    "Envelope",
+    "Hit",
+    "Kit",
+    "Layer",
+    "Pad",
+    "Sample",
+    "Track",
+    "load_kit",
+    "load_sample",
+    "load_source",
     "BeatforgeError",
     "KitError",
     "ManifestError",

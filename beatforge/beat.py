@@ -1,0 +1,176 @@
+"""The Beat: tracks of patterns played on a kit at a tempo, rendered to audio."""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from .errors import BeatforgeError
+
+TAILS = ("cut", "keep", "wrap")
+
+
+@dataclass
+class Track:
+    """One named line of a beat.  ``pad`` defaults to the track's name."""
+
+    name: str
+    pattern: Any
+    pad: str | int | None = None
+    pitch: float = 0.0
+    pan: float = 0.0
+    gain_db: float = 0.0
+    swing: float | None = None
+    mute: bool = False
+    cycle: Fraction = Fraction(1)  # how long one pass of the pattern lasts, in bars
+
+
+class Beat:
+    """A beat: a tempo, a groove, a kit and named tracks.
+
+    >>> beat = Beat(bpm=92, swing=56, kit="factory")
+    >>> _ = beat.track("kick", "x..x..x...x.....")
+    >>> beat.length_bars()
+    1
+    """
+
+    def __init__(self, bpm: float = 120, swing: float = 50, kit: Any = "factory", seed: int = 0,
+                 bars: int | None = None, name: str | None = None):
+        self.bpm = bpm
+        self.swing = swing
+        self.kit = kit
+        self.seed = seed
+        self.bars = bars
+        self.name = name
+        self.tracks: list[Track] = []
+        self._check()
+
+    def _check(self) -> None:
+        if not (isinstance(self.bpm, (int, float, Fraction)) and 20 <= self.bpm <= 999):
+            raise BeatforgeError(f"bpm must be a number within 20..999, got {self.bpm!r}")
+        if not (isinstance(self.swing, (int, float, Fraction)) and 50 <= self.swing < 100):
+            raise BeatforgeError(f"swing must be a percentage within 50..99 (50 = straight), got {self.swing!r}")
+        if self.bars is not None and not (isinstance(self.bars, int) and self.bars >= 1):
+            raise BeatforgeError(f"bars must be a positive whole number, got {self.bars!r}")
+        if not isinstance(self.seed, int):
+            raise BeatforgeError(f"seed must be an integer, got {self.seed!r}")
+
+    # -- building -----------------------------------------------------------------
+    def track(self, name: str, pattern, *, pad: str | int | None = None, pitch: float = 0.0, pan: float = 0.0,
+              gain_db: float = 0.0, swing: float | None = None, mute: bool = False) -> Track:
+        """Add a track.  *pattern* is a grid string (one character per 16th) or a Pattern.
+
+        ``pitch`` is in semitones, ``pan`` from -1 (left) to 1 (right), ``gain_db`` in dB.
+        """
+        from .pattern.grid import grid, grid_length
+
+        if not isinstance(name, str) or not name.strip():
+            raise BeatforgeError(f"a track needs a name, got {name!r}")
+        if any(t.name == name for t in self.tracks):
+            raise BeatforgeError(f"there is already a track named {name!r}")
+        if not -1.0 <= pan <= 1.0:
+            raise BeatforgeError(f"track {name!r}: pan must be within -1..1, got {pan!r}")
+        if swing is not None and not 50 <= swing < 100:
+            raise BeatforgeError(f"track {name!r}: swing must be within 50..99, got {swing!r}")
+        if isinstance(pattern, str):
+            cycle = grid_length(pattern)
+            pattern = grid(pattern)
+        elif hasattr(pattern, "query"):
+            cycle = Fraction(1)
+        else:
+            raise BeatforgeError(f"track {name!r}: expected a grid string or a Pattern, got {type(pattern).__name__}")
+        t = Track(name, pattern, pad, float(pitch), float(pan), float(gain_db), swing, mute, cycle)
+        self.tracks.append(t)
+        return t
+
+    def replace(self, **changes) -> "Beat":
+        """A copy with some settings changed (``bpm``, ``swing``, ``kit``, ``seed``, ``bars``, ``name``)."""
+        new = copy.copy(self)
+        new.tracks = list(self.tracks)
+        for key, value in changes.items():
+            if key not in ("bpm", "swing", "kit", "seed", "bars", "name"):
+                raise TypeError(f"replace() got an unexpected setting {key!r}")
+            setattr(new, key, value)
+        new._check()
+        return new
+
+    # -- reading --------------------------------------------------------------------
+    def length_bars(self) -> int:
+        """The bars a default render lasts: ``bars`` if set, else enough for every grid to loop once."""
+        if self.bars is not None:
+            return self.bars
+        return max([1] + [math.ceil(t.cycle) for t in self.tracks])
+
+    def hits(self, bars: int | None = None, sample_rate: int = 44100):
+        from .sequence import sequence
+
+        return sequence(self, self.length_bars() if bars is None else bars, sample_rate)
+
+    def load_kit(self):
+        from .kit import load_kit
+
+        return load_kit(self.kit)
+
+    def frames(self, bars: int | None = None, sample_rate: int = 44100) -> int:
+        """The exact frame length of *bars* bars."""
+        from .sequence import cycles_to_frame
+
+        return cycles_to_frame(Fraction(self.length_bars() if bars is None else bars), self.bpm, sample_rate)
+
+    # -- rendering --------------------------------------------------------------------
+    def render_stems(self, bars: int | None = None, sample_rate: int = 44100, tail: str = "cut"):
+        """Render the mix and one stem per track: ``(mix, {track_name: audio})``, float32 ``(frames, 2)``."""
+        from .engine.render import render_hits
+
+        bars = self.length_bars() if bars is None else bars
+        _check_render_args(bars, sample_rate, tail)
+        kit = self.load_kit()
+        hits = self.hits(bars, sample_rate)
+        names = [t.name for t in self.tracks]
+        return render_hits(hits, kit, self.frames(bars, sample_rate), sample_rate, stems=names, tail=tail,
+                           seed=self.seed)
+
+    def render(self, path: str | os.PathLike | None = None, bars: int | None = None, sample_rate: int = 44100,
+               bit_depth: int = 24, tail: str = "cut", stems: str | os.PathLike | None = None) -> np.ndarray:
+        """Render to a float32 ``(frames, 2)`` array; also write *path* and per-track *stems* when given.
+
+        ``tail``: ``"cut"`` gives exactly *bars* bars, ``"keep"`` appends the decaying
+        tail of the last hits, ``"wrap"`` folds that tail onto the start (a seamless loop).
+        """
+        from .engine.render import render_hits
+        from .io.audio import check_writable, write_audio, write_stems
+
+        bars = self.length_bars() if bars is None else bars
+        _check_render_args(bars, sample_rate, tail)
+        if path is not None:
+            check_writable(path, bit_depth)
+        kit = self.load_kit()
+        hits = self.hits(bars, sample_rate)
+        names = [t.name for t in self.tracks] if stems is not None else None
+        mix, stem_audio = render_hits(hits, kit, self.frames(bars, sample_rate), sample_rate, stems=names,
+                                      tail=tail, seed=self.seed)
+        if path is not None:
+            write_audio(path, mix, sample_rate, bit_depth)
+        if stems is not None:
+            write_stems(stems, stem_audio, sample_rate, bit_depth, suffix=os.path.splitext(os.fspath(path))[1]
+                        if path is not None else ".wav")
+        return mix
+
+    def __repr__(self):
+        return (f"Beat(bpm={self.bpm}, swing={self.swing}, kit={self.kit!r}, seed={self.seed}, "
+                f"tracks={[t.name for t in self.tracks]})")
+
+
+def _check_render_args(bars, sample_rate, tail) -> None:
+    if not (isinstance(bars, (int, Fraction)) and bars > 0):
+        raise BeatforgeError(f"bars must be a positive number, got {bars!r}")
+    if not (isinstance(sample_rate, int) and 8000 <= sample_rate <= 384000):
+        raise BeatforgeError(f"sample rate must be an integer within 8000..384000 Hz, got {sample_rate!r}")
+    if tail not in TAILS:
+        raise BeatforgeError(f"tail must be one of {', '.join(TAILS)}, got {tail!r}")

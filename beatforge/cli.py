@@ -1,0 +1,64 @@
+"""The ``beatforge`` command line: a thin shell over the Python API."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from . import __version__
+from .errors import BeatforgeError, PatternSyntaxError
+
+
+class _Group(click.Group):
+    """Turns user errors into one clear message and a non-zero exit, never a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except PatternSyntaxError as e:
+            click.echo(f"error: {e}", err=True)
+            ctx.exit(2)
+        except BeatforgeError as e:
+            click.echo(f"error: {e}", err=True)
+            ctx.exit(1)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="beatforge")
+def main():
+    """beatforge: step sequencer and sampler.  Patterns in, beats out."""
+
+
+@main.command()
+@click.argument("source", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="Output file; the format follows the extension (.wav .flac .aiff .ogg .mp3).")
+@click.option("--kit", help="Kit name or path (overrides the beat's kit).")
+@click.option("--bpm", type=click.FloatRange(20, 999), help="Tempo (overrides the beat's).")
+@click.option("--bars", type=click.IntRange(1), help="Bars to render (default: the beat's length).")
+@click.option("--swing", type=click.FloatRange(50, 99), help="Swing percent, 50 = straight (overrides the beat's).")
+@click.option("--seed", type=int, help="Seed for every random choice (overrides the beat's).")
+@click.option("--sample-rate", type=click.IntRange(8000, 384000), default=44100, show_default=True)
+@click.option("--bit-depth", type=click.Choice(["16", "24", "32"]), default="24", show_default=True,
+              help="16/24-bit integer, or 32-bit float.")
+@click.option("--stems", "stems_dir", type=click.Path(file_okay=False), help="Also write one file per track here.")
+@click.option("--tail", type=click.Choice(["cut", "keep", "wrap"]), default="cut", show_default=True,
+              help="cut: exactly the bars; keep: add the decaying tail; wrap: fold the tail onto the start.")
+def render(source, output, kit, bpm, bars, swing, seed, sample_rate, bit_depth, stems_dir, tail):
+    """Render a pattern file (SOURCE, defining `beat` or `song`) to an audio file."""
+    from .source import load_source
+
+    beat = load_source(source)
+    overrides = {k: v for k, v in (("kit", kit), ("bpm", bpm), ("swing", swing), ("seed", seed)) if v is not None}
+    if overrides:
+        beat = beat.replace(**overrides)
+    beat.render(output, bars=bars, sample_rate=sample_rate, bit_depth=int(bit_depth), tail=tail, stems=stems_dir)
+    click.echo(f"wrote {output}", err=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

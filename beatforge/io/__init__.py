@@ -1,0 +1,1 @@
+"""Outputs: audio files, MIDI files, Hydrogen songs."""

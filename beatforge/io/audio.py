@@ -1,0 +1,109 @@
+"""Audio files through soundfile: format from the extension, written atomically."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from ..errors import BeatforgeError
+
+# extension -> (soundfile format, {bit depth: subtype})
+FORMATS = {
+    ".wav": ("WAV", {16: "PCM_16", 24: "PCM_24", 32: "FLOAT"}),
+    ".flac": ("FLAC", {16: "PCM_16", 24: "PCM_24"}),
+    ".aiff": ("AIFF", {16: "PCM_16", 24: "PCM_24", 32: "FLOAT"}),
+    ".aif": ("AIFF", {16: "PCM_16", 24: "PCM_24", 32: "FLOAT"}),
+    ".ogg": ("OGG", None),
+    ".mp3": ("MP3", None),
+}
+BIT_DEPTHS = (16, 24, 32)
+
+
+def format_for(path: str | os.PathLike, bit_depth: int = 24) -> tuple[str, str]:
+    """The soundfile ``(format, subtype)`` for *path*'s extension and *bit_depth*."""
+    ext = Path(path).suffix.lower()
+    if ext not in FORMATS:
+        raise BeatforgeError(f"{path}: unsupported output format {ext or '(none)'!r}; "
+                             f"use one of {', '.join(sorted(FORMATS))}")
+    if bit_depth not in BIT_DEPTHS:
+        raise BeatforgeError(f"bit depth must be 16, 24 or 32, got {bit_depth!r}")
+    fmt, subtypes = FORMATS[ext]
+    if subtypes is None:
+        return fmt, {"OGG": "VORBIS", "MP3": "MPEG_LAYER_III"}[fmt]
+    if bit_depth not in subtypes:
+        raise BeatforgeError(f"{path}: {fmt} cannot store {bit_depth}-bit audio; use "
+                             f"{' or '.join(str(b) for b in subtypes)}")
+    return fmt, subtypes[bit_depth]
+
+
+def check_writable(path: str | os.PathLike, bit_depth: int = 24) -> None:
+    """Fail early, with a clear message, when *path* cannot be written."""
+    format_for(path, bit_depth)
+    folder = Path(path).expanduser().resolve().parent
+    if not folder.is_dir():
+        raise BeatforgeError(f"{path}: cannot write output: folder {folder} does not exist")
+    if Path(path).is_dir():
+        raise BeatforgeError(f"{path}: cannot write output: it is a folder")
+    if not os.access(folder, os.W_OK):
+        raise BeatforgeError(f"{path}: cannot write output: folder {folder} is not writable")
+
+
+def write_audio(path: str | os.PathLike, audio: np.ndarray, sample_rate: int, bit_depth: int = 24,
+                **kwargs) -> Path:
+    """Write float audio to *path* atomically (temporary file in the same folder, then rename).
+
+    Integer formats are clipped to [-1, 1] first (libsndfile would otherwise wrap
+    around).  Extra keyword arguments go to :func:`soundfile.write`.
+    """
+    path = Path(path)
+    check_writable(path, bit_depth)
+    fmt, subtype = format_for(path, bit_depth)
+    data = np.asarray(audio, dtype=np.float32)
+    if subtype.startswith("PCM") or fmt in ("MP3", "OGG"):
+        data = np.clip(data, -1.0, 1.0)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)
+    try:
+        sf.write(tmp, data, sample_rate, format=fmt, subtype=subtype, **kwargs)
+        os.replace(tmp, path)
+    except BaseException as e:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        if isinstance(e, (sf.LibsndfileError, RuntimeError, OSError)):
+            raise BeatforgeError(f"{path}: cannot write output ({e})") from None
+        raise
+    return path
+
+
+def stem_filename(name: str, suffix: str = ".wav") -> str:
+    """A safe file name for a stem called *name*."""
+    safe = re.sub(r"[^A-Za-z0-9#._-]+", "_", name).strip("._") or "stem"
+    return safe + suffix
+
+
+def write_stems(folder: str | os.PathLike, stems: dict, sample_rate: int, bit_depth: int = 24,
+                suffix: str = ".wav") -> list[Path]:
+    """Write each stem as ``folder/<name><suffix>``; the folder is created if needed."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise BeatforgeError(f"{folder}: cannot create stems folder ({e.strerror})") from None
+    return [write_audio(folder / stem_filename(name, suffix), audio, sample_rate, bit_depth)
+            for name, audio in stems.items()]
+
+
+def read_audio(path: str | os.PathLike) -> tuple[np.ndarray, int]:
+    """Read any supported audio file as float32 ``(frames, channels)`` and its sample rate."""
+    try:
+        data, rate = sf.read(os.fspath(path), dtype="float32", always_2d=True)
+    except Exception as e:
+        raise BeatforgeError(f"{path}: cannot read audio ({str(e).splitlines()[0] if str(e) else e})") from None
+    return data, rate

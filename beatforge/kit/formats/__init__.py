@@ -1,0 +1,1 @@
+"""Kit formats.  Each module turns files on disk into a :class:`~beatforge.kit.model.Kit`."""

@@ -1,0 +1,192 @@
+"""The kit model every kit format resolves to: Kit -> Pad -> Layer -> Sample."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+
+from ..errors import KitError
+from . import names
+from .sample import Sample, load_sample
+
+SELECTIONS = ("round_robin", "random", "first")
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """AHDSR amplitude envelope, in seconds.  ``hold=None`` holds forever (a one-shot
+    plays its whole sample); ``release`` applies on note-off for gated pads."""
+
+    attack: float = 0.0
+    hold: float | None = None
+    decay: float = 0.0
+    sustain: float = 1.0
+    release: float = 0.0
+
+    def __post_init__(self):
+        for key in ("attack", "decay", "release"):
+            if getattr(self, key) < 0:
+                raise ValueError(f"envelope {key} must be >= 0, got {getattr(self, key)!r}")
+        if self.hold is not None and self.hold < 0:
+            raise ValueError(f"envelope hold must be >= 0 or None, got {self.hold!r}")
+        if not 0.0 <= self.sustain <= 1.0:
+            raise ValueError(f"envelope sustain must be within 0..1, got {self.sustain!r}")
+
+
+@dataclass(eq=False)
+class Layer:
+    """One sample of a pad, used for velocities ``vel_lo..vel_hi`` (inclusive, 1..127).
+
+    ``seq`` orders round-robin layers (lowest first); ``gain_db`` and ``tune``
+    (semitones) add to the pad's.  A layer may carry its decoded sample directly
+    (kits built in code); otherwise it is loaded lazily from ``path`` and cached.
+    """
+
+    path: Path | None
+    vel_lo: int = 1
+    vel_hi: int = 127
+    gain_db: float = 0.0
+    tune: float = 0.0
+    pan: float = 0.0
+    seq: int | None = None
+    data: Sample | None = None
+
+    def __post_init__(self):
+        if self.path is not None:
+            self.path = Path(self.path)
+        if self.path is None and self.data is None:
+            raise ValueError("a layer needs a path or sample data")
+        if not (0 <= self.vel_lo <= self.vel_hi <= 127):
+            raise ValueError(f"bad velocity range {self.vel_lo}..{self.vel_hi} (must be 0..127, lo <= hi)")
+
+    @property
+    def sample(self) -> Sample:
+        if self.data is not None:
+            return self.data
+        return load_sample(self.path)
+
+
+@dataclass(eq=False)
+class Pad:
+    """A playable pad: layers plus how to play them.
+
+    ``root`` is the MIDI note the samples sound at unpitched (melodic pads: notes
+    play relative to it); ``choke_group`` is the group the pad belongs to and
+    ``choked_by`` the groups whose hits silence it (closed hat chokes open hat).
+    ``stem`` names the stem the pad renders to (default: the track's name).
+    """
+
+    name: str
+    layers: list[Layer]
+    note: int | None = None
+    tune: float = 0.0
+    gain_db: float = 0.0
+    pan: float = 0.0
+    envelope: Envelope = field(default_factory=Envelope)
+    start: float = 0.0
+    end: float | None = None
+    reverse: bool = False
+    root: int | None = None
+    polyphony: int | None = None
+    choke_group: str | None = None
+    choked_by: frozenset = frozenset()
+    stem: str | None = None
+    selection: str = "round_robin"
+    gated: bool = False
+    amp_veltrack: float = 1.0
+    random_pitch: float = 0.0
+
+    def __post_init__(self):
+        if not self.layers:
+            raise KitError(f"pad {self.name!r} has no samples")
+        if self.selection not in SELECTIONS:
+            raise ValueError(f"pad {self.name!r}: selection must be one of {SELECTIONS}, got {self.selection!r}")
+        if self.note is not None and not 0 <= self.note <= 127:
+            raise ValueError(f"pad {self.name!r}: MIDI note must be 0..127, got {self.note!r}")
+        if not -1.0 <= self.pan <= 1.0:
+            raise ValueError(f"pad {self.name!r}: pan must be within -1..1, got {self.pan!r}")
+        self.choked_by = frozenset(self.choked_by)
+        self.layers = sorted(self.layers, key=lambda l: (l.vel_lo, l.seq if l.seq is not None else 0))
+
+    def candidates(self, velocity: float) -> list[Layer]:
+        """Layers whose velocity range holds *velocity* (the nearest range when none does)."""
+        v = min(127, max(1, int(round(velocity))))
+        hits = [l for l in self.layers if l.vel_lo <= v <= l.vel_hi]
+        if hits:
+            return hits
+        nearest = min(self.layers, key=lambda l: min(abs(l.vel_lo - v), abs(l.vel_hi - v)))
+        return [l for l in self.layers if (l.vel_lo, l.vel_hi) == (nearest.vel_lo, nearest.vel_hi)]
+
+    def choose(self, velocity: float, variant: int | None, counter: int, rng: np.random.Generator) -> Layer:
+        """Pick the layer for one hit.  *variant* (``bd:3``) picks explicitly (modulo the
+        number of candidates); otherwise the pad's selection rule applies, with
+        *counter* (hits so far on this pad) for round robin and *rng* for random."""
+        layers = self.candidates(velocity)
+        if variant is not None:
+            return layers[variant % len(layers)]
+        if len(layers) == 1 or self.selection == "first":
+            return layers[0]
+        if self.selection == "random":
+            return layers[int(rng.integers(len(layers)))]
+        return layers[counter % len(layers)]
+
+
+@dataclass(eq=False)
+class Kit:
+    """A named set of pads.  ``kit.pad(ref)`` finds a pad by name, alias or MIDI note."""
+
+    name: str
+    pads: dict[str, Pad] = field(default_factory=dict)
+    path: Path | None = None
+    polyphony: int = 64
+    source: str = "code"
+
+    def __post_init__(self):
+        self.pads = {names.normalise(k): v for k, v in self.pads.items()}
+
+    def add_pad(self, name: str, samples: Sample | str | os.PathLike | Iterable = (), **kw) -> Pad:
+        """Add a pad built from one sample (path or :class:`Sample`) or several (round robin)."""
+        if isinstance(samples, (Sample, str, os.PathLike)):
+            samples = [samples]
+        layers = [s if isinstance(s, Layer) else
+                  Layer(None, data=s) if isinstance(s, Sample) else Layer(Path(s)) for s in samples]
+        pad = Pad(name, layers, **kw)
+        self.pads[names.normalise(name)] = pad
+        return pad
+
+    def pad(self, ref: str | int) -> Pad:
+        """The pad for *ref*: a name (case/space/``_``/``-`` insensitive, aliases such as
+        bd/sd/hh/oh/cp) or a MIDI note (the kit's own notes, else General MIDI)."""
+        if isinstance(ref, (int, np.integer)) and not isinstance(ref, bool):
+            note = int(ref)
+            for pad in self.pads.values():
+                if pad.note == note:
+                    return pad
+            gm = names.GM_DRUMS.get(note)
+            if gm is not None:
+                for key in names.candidates(gm):
+                    if key in self.pads:
+                        return self.pads[key]
+            raise KitError(f"no pad for MIDI note {note} in kit {self.name!r}; notes: {self._notes()}")
+        for key in names.candidates(str(ref)):
+            if key in self.pads:
+                return self.pads[key]
+        raise KitError(f"unknown pad {str(ref)!r} in kit {self.name!r}; pads: {', '.join(self.pad_names())}")
+
+    def pad_names(self) -> list[str]:
+        return [p.name for p in self.pads.values()]
+
+    def note_of(self, pad: Pad) -> int | None:
+        """The MIDI note of *pad*: its own, else the General MIDI note for its name."""
+        return pad.note if pad.note is not None else names.gm_note(pad.name)
+
+    def _notes(self) -> str:
+        pairs = [(self.note_of(p), p.name) for p in self.pads.values()]
+        return ", ".join(f"{n}={name}" for n, name in sorted(pairs, key=lambda x: (x[0] is None, x[0] or 0)))
+
+    def __repr__(self):
+        return f"Kit({self.name!r}, {len(self.pads)} pads, source={self.source!r})"

@@ -1,0 +1,107 @@
+"""Finding kits by name or path and loading them in whatever format they are."""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+from typing import Callable
+
+from ..errors import KitError
+from .formats.folder import load_folder
+from .formats.toml import load_toml
+from .model import Kit
+from .names import normalise
+
+# (name, does this path hold such a kit?, loader).  Checked in order; the first match loads.
+Loader = Callable[[Path], Kit]
+FORMATS: list[tuple[str, Callable[[Path], bool], Loader]] = [
+    ("kit.toml", lambda p: p.is_dir() and (p / "kit.toml").is_file(), load_toml),
+    ("folder", lambda p: p.is_dir(), load_folder),
+]
+
+
+def register_format(name: str, detect: Callable[[Path], bool], loader: Loader, *, first: bool = True) -> None:
+    """Add a kit format; by default it is tried before the plain-folder fallback."""
+    entry = (name, detect, loader)
+    if first:
+        FORMATS.insert(len(FORMATS) - 1, entry)
+    else:
+        FORMATS.append(entry)
+
+
+def shipped_kits_dir() -> Path:
+    """The kits that come with beatforge (installed package data, or the source tree's ``kits/``)."""
+    here = Path(__file__).resolve().parent.parent
+    for cand in (here / "kits", here.parent / "kits"):
+        if cand.is_dir():
+            return cand
+    return here / "kits"
+
+
+def user_kits_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return Path(base) / "beatforge" / "kits"
+
+
+def search_path() -> list[tuple[str, Path]]:
+    """Where kit names are looked up, in order, with a label saying where each comes from."""
+    dirs = [("shipped", shipped_kits_dir()), ("user", user_kits_dir())]
+    for entry in os.environ.get("BEATFORGE_KIT_PATH", "").split(os.pathsep):
+        if entry:
+            dirs.append(("BEATFORGE_KIT_PATH", Path(entry).expanduser()))
+    home = Path(os.path.expanduser("~"))
+    dirs += [("hydrogen", Path("/usr/share/hydrogen/data/drumkits")),
+             ("hydrogen", home / ".local" / "share" / "hydrogen" / "drumkits"),
+             ("hydrogen", home / ".hydrogen" / "data" / "drumkits")]
+    return dirs
+
+
+def find_kit(name: str) -> Path:
+    """The path of the kit called *name* (exact folder name first, then case/space-insensitive)."""
+    key = normalise(name)
+    for exact in (True, False):
+        for _, d in search_path():
+            if not d.is_dir():
+                continue
+            try:
+                entries = sorted(d.iterdir())
+            except OSError:
+                continue
+            for entry in entries:
+                stem = entry.name[: -len(entry.suffix)] if entry.is_file() else entry.name
+                if (entry.name == name or stem == name) if exact else normalise(stem) == key:
+                    if entry.is_dir() or entry.suffix.lower() in (".h2drumkit", ".sfz"):
+                        return entry
+    places = ", ".join(str(d) for _, d in search_path())
+    raise KitError(f"kit {name!r} not found (looked in {places}); give a kit name or a path")
+
+
+def load_kit(spec: "str | os.PathLike | Kit") -> Kit:
+    """Load a kit from a :class:`Kit`, a path (any supported format) or a kit name."""
+    if isinstance(spec, Kit):
+        return spec
+    text = os.fspath(spec)
+    path = Path(text).expanduser()
+    looks_like_path = os.sep in text or text.startswith(".") or path.suffix.lower() in (".h2drumkit", ".sfz", ".toml")
+    if path.exists():
+        return _load_path(path.resolve())
+    if looks_like_path:
+        raise KitError(f"kit {text!r} not found: no such file or folder")
+    return _load_path(find_kit(text).resolve())
+
+
+def _load_path(path: Path) -> Kit:
+    if path.is_file() and path.name == "kit.toml":
+        path = path.parent
+    st = path.stat()
+    return _load_cached(str(path), st.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=64)
+def _load_cached(path: str, mtime_ns: int) -> Kit:
+    p = Path(path)
+    for _, detect, loader in FORMATS:
+        if detect(p):
+            return loader(p)
+    raise KitError(f"{p}: not a kit (expected a folder of samples, kit.toml, a Hydrogen drumkit or an .sfz file)")
