@@ -81,7 +81,7 @@ def sequence(beat: "Beat", bars: int | Fraction, sample_rate: int) -> list[Hit]:
         if track.mute:
             continue
         swing = beat.swing if track.swing is None else track.swing
-        for ev in track.pattern.query(Fraction(0), end):
+        for ev in track.pattern.query(Fraction(0), end, seed=beat.seed):
             for hit in _event_hits(track, ev, swing, bpm, sample_rate):
                 hits.append((hit.frame, order, hit))
     hits.sort(key=lambda h: (h[0], h[1]))

@@ -50,7 +50,7 @@ def grid(text: str):
     from .core import fastcat, pure, silence
 
     steps = parse_grid(text)
-    pat = fastcat(*[silence() if v is None else pure({"velocity": v}) for v in steps])
+    pat = fastcat(*[silence if v is None else pure({"velocity": v}) for v in steps])
     return pat.slow(Fraction(len(steps), STEPS_PER_BAR))
 
 
