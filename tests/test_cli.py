@@ -1,0 +1,139 @@
+"""The render command end to end, as a user runs it: real files written and read back."""
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from beatforge import load_source
+from tests.conftest import write_wav
+
+BEAT = '''
+from beatforge import Beat
+beat = Beat(bpm=120, swing=50, kit={kit!r})
+beat.track("kick", "x...x...x...x...")
+beat.track("snare", "....x.......x...", pan=0.2)
+'''
+
+
+@pytest.fixture
+def beat_file(tmp_path, impulse_kit):
+    p = tmp_path / "beat.py"
+    p.write_text(BEAT.format(kit=str(impulse_kit)))
+    return p
+
+
+def test_version_and_help(cli):
+    r = cli("--version")
+    assert r.returncode == 0 and "beatforge" in r.stdout and "0." in r.stdout
+    r = cli("--help")
+    assert r.returncode == 0 and "render" in r.stdout
+    r = cli("render", "--help")
+    assert r.returncode == 0 and "--bit-depth" in r.stdout and "--stems" in r.stdout
+
+
+def test_render_wav_defaults_to_44k_24bit(cli, beat_file, tmp_path):
+    out = tmp_path / "out.wav"
+    r = cli("render", beat_file, "-o", out)
+    assert r.returncode == 0, r.stderr
+    info = sf.info(str(out))
+    assert (info.samplerate, info.subtype, info.channels) == (44100, "PCM_24", 2)
+    assert info.frames == 88200  # one bar at 120 bpm
+    data, _ = sf.read(str(out), dtype="float32")
+    api = load_source(beat_file).render(sample_rate=44100)
+    assert np.allclose(data, api, atol=2 ** -22)
+
+
+def test_render_options_override_the_beat(cli, beat_file, tmp_path):
+    out = tmp_path / "out.wav"
+    r = cli("render", beat_file, "-o", out, "--bpm", "60", "--bars", "2", "--sample-rate", "48000",
+            "--bit-depth", "32", "--swing", "60")
+    assert r.returncode == 0, r.stderr
+    data, rate = sf.read(str(out), dtype="float32")
+    assert rate == 48000 and sf.info(str(out)).subtype == "FLOAT"
+    assert data.shape == (2 * 4 * 48000, 2)
+    assert list(np.flatnonzero(data[:, 0]))[:3] == [0, 48000, 96000]
+
+
+def test_render_stems_and_formats(cli, beat_file, tmp_path):
+    out = tmp_path / "out.flac"
+    r = cli("render", beat_file, "-o", out, "--stems", tmp_path / "stems", "--bit-depth", "16")
+    assert r.returncode == 0, r.stderr
+    mix, _ = sf.read(str(out), dtype="float32")
+    kick, _ = sf.read(str(tmp_path / "stems" / "kick.flac"), dtype="float32")
+    snare, _ = sf.read(str(tmp_path / "stems" / "snare.flac"), dtype="float32")
+    assert np.allclose(kick + snare, mix, atol=3 / 32768)
+    for ext in ("ogg", "mp3"):
+        r = cli("render", beat_file, "-o", tmp_path / f"out.{ext}")
+        assert r.returncode == 0, r.stderr
+        assert sf.info(str(tmp_path / f"out.{ext}")).samplerate == 44100
+
+
+def test_render_is_byte_identical(cli, beat_file, tmp_path):
+    for name in ("a.wav", "b.wav"):
+        assert cli("render", beat_file, "-o", tmp_path / name, "--seed", "7").returncode == 0
+    assert (tmp_path / "a.wav").read_bytes() == (tmp_path / "b.wav").read_bytes()
+
+
+def _error(r, code=1):
+    assert r.returncode == code, (r.returncode, r.stdout, r.stderr)
+    assert "Traceback" not in r.stderr
+    return r.stderr
+
+
+def test_bad_grid_character_shows_caret(cli, tmp_path, impulse_kit):
+    p = tmp_path / "bad.py"
+    p.write_text(f'from beatforge import Beat\nbeat = Beat(kit={str(impulse_kit)!r})\nbeat.track("kick", "x..x?...")\n')
+    err = _error(cli("render", p, "-o", tmp_path / "o.wav"), code=2)
+    lines = err.strip().splitlines()
+    assert "bad.py:3" in lines[0] and "'?'" in lines[0]
+    assert lines[1].strip() == "x..x?..."
+    assert lines[2].index("^") == lines[1].index("x") + 4
+    assert not (tmp_path / "o.wav").exists()
+
+
+def test_unknown_pad_lists_pads(cli, tmp_path, impulse_kit):
+    p = tmp_path / "bad.py"
+    p.write_text(f'from beatforge import Beat\nbeat = Beat(kit={str(impulse_kit)!r})\nbeat.track("cowbell", "x")\n')
+    err = _error(cli("render", p, "-o", tmp_path / "o.wav"))
+    assert "unknown pad 'cowbell'" in err and "kick" in err and "snare" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "o.wav").exists()
+
+
+def test_missing_kit(cli, beat_file, tmp_path):
+    err = _error(cli("render", beat_file, "-o", tmp_path / "o.wav", "--kit", "no_such_kit_xyz"))
+    assert "kit 'no_such_kit_xyz' not found" in err
+
+
+def test_unreadable_sample(cli, tmp_path):
+    kit = tmp_path / "kit"
+    kit.mkdir()
+    (kit / "kick.wav").write_bytes(b"RIFF....WAVEjunk")
+    p = tmp_path / "b.py"
+    p.write_text(f'from beatforge import Beat\nbeat = Beat(kit={str(kit)!r})\nbeat.track("kick", "x")\n')
+    err = _error(cli("render", p, "-o", tmp_path / "o.wav"))
+    assert "kick.wav: cannot decode sample" in err
+    assert list(tmp_path.glob("o.wav*")) == [] and list(tmp_path.glob(".o.wav*")) == []
+
+
+def test_unwritable_output(cli, beat_file, tmp_path):
+    err = _error(cli("render", beat_file, "-o", tmp_path / "nope" / "o.wav"))
+    assert "does not exist" in err
+    err = _error(cli("render", beat_file, "-o", tmp_path / "o.xyz"))
+    assert "unsupported output format" in err
+    err = _error(cli("render", beat_file, "-o", tmp_path / "o.flac", "--bit-depth", "32"))
+    assert "FLAC cannot store 32-bit" in err
+
+
+def test_missing_pattern_file_and_python_errors(cli, tmp_path):
+    err = _error(cli("render", tmp_path / "none.py", "-o", tmp_path / "o.wav"))
+    assert "no such pattern file" in err
+    p = tmp_path / "broken.py"
+    p.write_text("from beatforge import Beat\nbeat = Beat()\nbeat.track('kick', 42.5)\n")
+    err = _error(cli("render", p, "-o", tmp_path / "o.wav"))
+    assert "broken.py:3" in err
+    p.write_text("x = 1\n")
+    err = _error(cli("render", p, "-o", tmp_path / "o.wav"))
+    assert "defines neither" in err
+    p.write_text("def (:\n")
+    err = _error(cli("render", p, "-o", tmp_path / "o.wav"))
+    assert "broken.py:1: syntax error" in err
