@@ -17,8 +17,9 @@ _ROOT = os.path.dirname(os.path.dirname(_HERE))
 def _rel(path):
     # setuptools wants source paths relative to the project root (it runs from there);
     # keep them relative when we can so the build works from pip's build directory too.
+    # An in-place build (__main__) compiles in a scratch dir, so it needs absolute paths.
     rel = os.path.relpath(path, os.getcwd())
-    return path if rel.startswith("..") else rel
+    return path if __name__ == "__main__" or rel.startswith("..") else rel
 
 
 CDEF = """
@@ -70,5 +71,11 @@ ffibuilder.set_source(
 
 if __name__ == "__main__":
     # Build in place: the extension lands next to this file as beatforge/_native/_mixer*.so.
-    os.chdir(_ROOT)
-    ffibuilder.compile(tmpdir=_ROOT, verbose=True)
+    # Compile in a scratch dir: cffi runs setuptools in its tmpdir, and setuptools would read (and
+    # auto-discover packages from) our pyproject.toml if that were the project root.
+    import shutil
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        built = ffibuilder.compile(tmpdir=tmp, verbose=True)
+        shutil.copy2(built, os.path.join(_HERE, os.path.basename(built)))
