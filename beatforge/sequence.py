@@ -45,17 +45,21 @@ def swing_time(t: Fraction, swing: float | Fraction, unit: Fraction = Fraction(1
     >>> swing_time(Fraction(1, 16), 60)
     Fraction(3, 40)
     """
-    s = Fraction(swing) / 100 if not isinstance(swing, Fraction) else swing / 100
-    if s == Fraction(1, 2):
+    if swing == 50:
         return t
-    pair = unit * 2
-    n = math.floor(t / pair)
-    u = (t - n * pair) / pair  # position inside the pair, 0 <= u < 1
-    if u < Fraction(1, 2):
-        v = u * 2 * s
+    # Exact integer arithmetic on numerators/denominators (one Fraction built at the end):
+    # this runs once per hit.
+    t, sw, unit = Fraction(t), Fraction(swing), Fraction(unit)
+    sn, sd = sw.numerator, sw.denominator * 100            # s = sn/sd, the swing ratio
+    pn, pd = 2 * unit.numerator, unit.denominator          # pair = pn/pd
+    xn, xd = t.numerator * pd, t.denominator * pn          # t / pair
+    n = xn // xd
+    un = xn - n * xd                                       # u = un/xd, 0 <= u < 1
+    if 2 * un < xd:
+        vn = 2 * un * sn                                   # v = u * 2s
     else:
-        v = s + (u - Fraction(1, 2)) * 2 * (1 - s)
-    return (n + v) * pair
+        vn = sn * xd + (2 * un - xd) * (sd - sn)           # v = s + (u - 1/2) * 2 * (1 - s)
+    return Fraction((n * xd * sd + vn) * pn, xd * sd * pd)
 
 
 def cycles_to_frame(t: Fraction, bpm: float | Fraction, sample_rate: int) -> int:
@@ -64,8 +68,12 @@ def cycles_to_frame(t: Fraction, bpm: float | Fraction, sample_rate: int) -> int
     >>> cycles_to_frame(Fraction(1, 16), 120, 48000)
     6000
     """
-    seconds = Fraction(t) * BEATS_PER_CYCLE * 60 / Fraction(bpm)
-    return math.floor(seconds * sample_rate + Fraction(1, 2))
+    # Integer arithmetic on the exact fractions (same result as Fraction math, much faster).
+    t = Fraction(t)
+    bpm = Fraction(bpm)
+    num = t.numerator * (BEATS_PER_CYCLE * 60) * sample_rate * bpm.denominator
+    den = t.denominator * bpm.numerator
+    return (2 * num + den) // (2 * den)
 
 
 def frames_per_cycle(bpm: float | Fraction, sample_rate: int) -> Fraction:

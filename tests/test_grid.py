@@ -57,3 +57,18 @@ def test_any_text_parses_or_raises_pattern_syntax_error(text):
         parse_grid(text)
     except PatternSyntaxError as e:
         assert 1 <= e.column <= max(1, len(text))
+
+
+@given(st.text(alphabet="xXo.", min_size=1, max_size=40), st.fractions(min_value=0, max_value=5),
+       st.fractions(min_value=0, max_value=3))
+def test_grid_equals_its_combinator_definition(text, begin, length):
+    from beatforge.pattern.core import fastcat, pure, silence
+
+    steps = parse_grid(text)
+    reference = fastcat(*[silence if v is None else pure({"velocity": v}) for v in steps]).slow(
+        Fraction(len(steps), 16))
+    ours = grid(text)
+    end = begin + length
+    key = lambda e: (e.whole.begin, e.part.begin, e.part.end)
+    assert sorted(ours.query_span(begin, end), key=key) == sorted(reference.query_span(begin, end), key=key)
+    assert ours.query(begin, end) == reference.query(begin, end)

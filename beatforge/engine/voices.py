@@ -74,6 +74,7 @@ class VoicePlanner:
         self.rng = np.random.default_rng(seed)
         self._pads: dict = {}
         self._counters: dict[int, int] = {}
+        self._samples: dict[int, object] = {}   # layer id -> Sample (skips the file-cache lookup per hit)
 
     def pad(self, ref) -> Pad:
         key = (type(ref), ref)
@@ -87,7 +88,9 @@ class VoicePlanner:
         count = self._counters.get(id(pad), 0)
         self._counters[id(pad)] = count + 1
         layer = pad.choose(hit.velocity, hit.variant, count, self.rng)
-        sample = layer.sample
+        sample = self._samples.get(id(layer))
+        if sample is None:
+            sample = self._samples[id(layer)] = layer.sample
         sr = self.sample_rate
         semitones = pad.tune + layer.tune + hit.pitch
         if pad.random_pitch:
