@@ -80,30 +80,53 @@ def frames_per_cycle(bpm: float | Fraction, sample_rate: int) -> Fraction:
     return Fraction(BEATS_PER_CYCLE * 60 * sample_rate) / Fraction(bpm)
 
 
+def seconds_to_frame(seconds: Fraction, sample_rate: int) -> int:
+    """The frame of exact time *seconds*: ``floor(seconds * rate + 1/2)`` (the one rounding rule).
+
+    >>> seconds_to_frame(Fraction(1, 8), 48000)
+    6000
+    """
+    return math.floor(Fraction(seconds) * sample_rate + Fraction(1, 2))
+
+
 def sequence(beat: "Beat", bars: int | Fraction, sample_rate: int) -> list[Hit]:
     """All hits of *beat* in ``[0, bars)`` cycles, sorted by frame (then track order)."""
-    hits: list[tuple[int, int, Hit]] = []
+    return [hit for _, hit in timed_hits(beat, bars, sample_rate)]
+
+
+def timed_hits(beat: "Beat", bars: int | Fraction, sample_rate: int = 44100, *,
+               straight: bool = False) -> list[tuple[Fraction, Hit]]:
+    """Like :func:`sequence`, with each hit's exact onset in seconds (a ``Fraction``).
+
+    The onset is the time every timing rule (swing, and any later micro-timing) has
+    already been applied to; ``hit.frame`` is that onset rounded once.  Exporters
+    (MIDI) use the exact onset instead of the rounded frame.  ``straight=True``
+    leaves the grid as written: no swing, no micro-timing.
+    """
+    hits: list[tuple[int, int, Fraction, Hit]] = []
     end = Fraction(bars)
     bpm = Fraction(beat.bpm)
     for order, track in enumerate(beat.tracks):
         if track.mute:
             continue
         swing = beat.swing if track.swing is None else track.swing
+        if straight:
+            swing = 50
         for ev in track.pattern.query(Fraction(0), end, seed=beat.seed):
-            for hit in _event_hits(track, ev, swing, bpm, sample_rate):
-                hits.append((hit.frame, order, hit))
+            for seconds, hit in _event_hits(track, ev, swing, bpm, sample_rate):
+                hits.append((hit.frame, order, seconds, hit))
     hits.sort(key=lambda h: (h[0], h[1]))
-    return [h for _, _, h in hits]
+    return [(seconds, hit) for _, _, seconds, hit in hits]
 
 
-def _event_hits(track, ev, swing, bpm, sample_rate) -> Iterable[Hit]:
+def _event_hits(track, ev, swing, bpm, sample_rate) -> Iterable[tuple[Fraction, Hit]]:
     value = ev.value
     params = dict(value) if isinstance(value, dict) else {"pad": value}
     pad = params.get("pad", track.pad if track.pad is not None else track.name)
     onset = swing_time(Fraction(ev.begin), swing)
-    frame = cycles_to_frame(onset, bpm, sample_rate)
-    yield Hit(
-        frame=frame,
+    seconds = onset * BEATS_PER_CYCLE * 60 / bpm
+    yield seconds, Hit(
+        frame=seconds_to_frame(seconds, sample_rate),
         track=track.name,
         pad=pad,
         velocity=float(params.get("velocity", 100)),
