@@ -674,32 +674,33 @@ def _lofi_sounds(sr):
     }
 
 
-# (pad name, file stems, GM note, extra toml lines)
+# (pad name, file stems, GM note, gain_db, extra toml lines)
 _PADS = (
-    ("kick", ["kick"], 36, []),
-    ("snare", ["snare_1", "snare_2"], 38, []),
-    ("clap", ["clap"], 39, ["gain_db = -1.0"]),
-    ("rim", ["rim"], 37, ["gain_db = -4.0"]),
-    ("hat", ["hat_1", "hat_2", "hat_3"], 42, ["gain_db = -6.0", 'choke_group = "hats"']),
-    ("openhat", ["openhat"], 46,
-     ["gain_db = -7.0", 'choke_group = "hats"', 'choked_by = ["hats"]']),
-    ("lowtom", ["lowtom"], 41, ["gain_db = -2.0", "pan = -0.3"]),
-    ("tom", ["tom"], 45, ["gain_db = -2.0", "pan = -0.1"]),
-    ("midtom", ["midtom"], 47, ["gain_db = -2.0", "pan = 0.1"]),
-    ("hightom", ["hightom"], 50, ["gain_db = -2.0", "pan = 0.3"]),
-    ("crash", ["crash"], 49, ["gain_db = -8.0"]),
-    ("ride", ["ride"], 51, ["gain_db = -9.0"]),
-    ("cowbell", ["cowbell"], 56, ["gain_db = -8.0"]),
-    ("808", ["808"], 35,
-     ["gain_db = -2.0", "root = 24                    # C1 (32.70 Hz): play pitch=5 for F1",
+    ("kick", ["kick"], 36, 0.0, []),
+    ("snare", ["snare_1", "snare_2"], 38, 0.0, []),
+    ("clap", ["clap"], 39, -1.0, []),
+    ("rim", ["rim"], 37, -4.0, []),
+    ("hat", ["hat_1", "hat_2", "hat_3"], 42, -6.0, ['choke_group = "hats"']),
+    ("openhat", ["openhat"], 46, -7.0, ['choke_group = "hats"', 'choked_by = ["hats"]']),
+    ("lowtom", ["lowtom"], 41, -2.0, ["pan = -0.3"]),
+    ("tom", ["tom"], 45, -2.0, ["pan = -0.1"]),
+    ("midtom", ["midtom"], 47, -2.0, ["pan = 0.1"]),
+    ("hightom", ["hightom"], 50, -2.0, ["pan = 0.3"]),
+    ("crash", ["crash"], 49, -8.0, []),
+    ("ride", ["ride"], 51, -9.0, []),
+    ("cowbell", ["cowbell"], 56, -8.0, []),
+    ("808", ["808"], 35, -4.0,
+     ["root = 24                    # C1 (32.70 Hz): play pitch=5 for F1",
       "envelope = { attack = 0.0, decay = 0.0, sustain = 1.0, release = 0.05 }",
       "gated = false", 'choke_group = "808"', 'choked_by = ["808"]      # one 808 at a time']),
 )
 
+# name: (description, sounds, pad gain offsets in dB)
 KITS = {
-    "factory": ("Clean 808/909-style electronic kit synthesised by beatforge.synth.", _factory_sounds),
+    "factory": ("Clean 808/909-style electronic kit synthesised by beatforge.synth.",
+                _factory_sounds, {}),
     "lofi": ("Dusty lo-fi kit: the synth voices through a 12-bit, 26 kHz sampler and tape.",
-             _lofi_sounds),
+             _lofi_sounds, {"kick": -2.0, "snare": -1.5, "clap": -1.5, "808": -2.0}),
 }
 
 _LICENSE = """\
@@ -717,15 +718,18 @@ Full legal code: https://creativecommons.org/publicdomain/zero/1.0/legalcode
 """
 
 
-def _kit_toml(name: str, description: str) -> str:
+def _kit_toml(name: str, description: str, gain_offsets: dict) -> str:
     lines = ["[kit]", f'name = "{name}"', f'description = "{description}"', 'license = "CC0-1.0"']
-    for pad, stems, note, extra in _PADS:
+    for pad, stems, note, gain_db, extra in _PADS:
         lines += ["", f"[pads.{pad}]"]
         if len(stems) == 1:
             lines.append(f'sample = "{stems[0]}.wav"')
         else:
             lines.append("samples = [" + ", ".join(f'"{s}.wav"' for s in stems) + "]")
         lines.append(f"note = {note}")
+        gain_db += gain_offsets.get(pad, 0.0)
+        if gain_db:
+            lines.append(f"gain_db = {gain_db:.1f}")
         lines += extra
     return "\n".join(lines) + "\n"
 
@@ -750,18 +754,18 @@ def build_kits(dest, sample_rate: int = 44100, kits=None) -> list[Path]:
     dest = Path(dest)
     written = []
     for name in kits or KITS:
-        description, sounds = KITS[name]
+        description, sounds, gain_offsets = KITS[name]
         folder = dest / name
         folder.mkdir(parents=True, exist_ok=True)
         audio = {stem: make() for stem, make in sounds(sample_rate).items()}
-        for _pad, stems, _note, _extra in _PADS:
+        for _pad, stems, _note, _gain, _extra in _PADS:
             if len(stems) > 1:
                 _match_loudness([audio[s] for s in stems], sample_rate)
         for stem, data in audio.items():
             path = folder / f"{stem}.wav"
             write_wav(path, data, sample_rate)
             written.append(path)
-        for fname, text in (("kit.toml", _kit_toml(name, description)), ("LICENSE", _LICENSE)):
+        for fname, text in (("kit.toml", _kit_toml(name, description, gain_offsets)), ("LICENSE", _LICENSE)):
             path = folder / fname
             path.write_text(text, encoding="utf-8", newline="\n")
             written.append(path)
