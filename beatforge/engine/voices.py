@@ -96,8 +96,11 @@ class VoicePlanner:
         if pad.random_pitch:
             semitones += float(self.rng.uniform(-pad.random_pitch, pad.random_pitch))
         rate = sample.sample_rate / sr * 2.0 ** (semitones / 12.0)
-        s_start = min(sample.frames - 1, max(0, int(round(pad.start * sample.sample_rate))))
-        s_end = sample.frames if pad.end is None else min(sample.frames, int(round(pad.end * sample.sample_rate)))
+        # The layer's own range (SFZ offset/end, frames) narrows the sample; pad start/end are relative to it.
+        l_end = sample.frames if layer.end is None else min(sample.frames, layer.end)
+        l_start = min(l_end - 1, layer.offset)
+        s_start = min(l_end - 1, l_start + max(0, int(round(pad.start * sample.sample_rate))))
+        s_end = l_end if pad.end is None else min(l_end, l_start + int(round(pad.end * sample.sample_rate)))
         s_end = max(s_start + 1, s_end)
         env = pad.envelope
         attack = int(round(env.attack * sr))
@@ -121,14 +124,16 @@ class VoicePlanner:
 class Allocator:
     """Polyphony and chokes.  ``start()`` registers a voice and says which voices it cuts.
 
-    A voice is cut (faded out over a few ms) when a hit arrives whose pad's choke
-    group is in its ``choked_by`` groups, when its pad already has ``polyphony``
+    A voice is cut (faded out over a few ms, or its pad's ``choke_fade``) when a hit
+    arrives whose pad's choke group is in its ``choked_by`` groups (not by its own pad
+    when that pad has ``choke_self`` false), when its pad already has ``polyphony``
     voices sounding (the oldest goes), or when the kit's global limit is reached
     (the oldest voice overall goes).
     """
 
     def __init__(self, polyphony: int, sample_rate: int):
         self.polyphony = polyphony
+        self.sample_rate = sample_rate
         self.steal_fade = max(1, int(round(STEAL_FADE_SECONDS * sample_rate)))
         self.choke_fade = max(1, int(round(CHOKE_FADE_SECONDS * sample_rate)))
         self.alive: list[list] = []  # [voice_id, pad, start_frame, end_frame], oldest first
@@ -140,8 +145,11 @@ class Allocator:
         if pad.choke_group is not None:
             keep = []
             for v in self.alive:
-                if pad.choke_group in v[1].choked_by:
-                    cuts.append((v[0], frame, self.choke_fade))
+                victim = v[1]
+                if pad.choke_group in victim.choked_by and (victim is not pad or pad.choke_self):
+                    fade = self.choke_fade if victim.choke_fade is None else max(
+                        1, int(round(victim.choke_fade * self.sample_rate)))
+                    cuts.append((v[0], frame, fade))
                 else:
                     keep.append(v)
             self.alive = keep

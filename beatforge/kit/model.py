@@ -44,6 +44,12 @@ class Layer:
     ``seq`` orders round-robin layers (lowest first); ``gain_db`` and ``tune``
     (semitones) add to the pad's.  A layer may carry its decoded sample directly
     (kits built in code); otherwise it is loaded lazily from ``path`` and cached.
+
+    Sampler-style selection (SFZ): with ``seq_length`` set, the layer plays on hit
+    number ``seq`` (1-based) of every ``seq_length`` hits; ``rand_lo``..``rand_hi``
+    is the slice of a uniform random number in [0, 1) that picks it.  ``offset`` and
+    ``end`` (sample frames; ``end`` exclusive, as in a Python slice) narrow the sample
+    for this layer; they combine with the pad's ``start``/``end`` (seconds).
     """
 
     path: Path | None
@@ -54,8 +60,19 @@ class Layer:
     pan: float = 0.0
     seq: int | None = None
     data: Sample | None = None
+    seq_length: int | None = None
+    rand_lo: float = 0.0
+    rand_hi: float = 1.0
+    offset: int = 0
+    end: int | None = None
 
     def __post_init__(self):
+        if not (0.0 <= self.rand_lo < self.rand_hi <= 1.0):
+            raise ValueError(f"bad random range {self.rand_lo}..{self.rand_hi} (must be within 0..1, lo < hi)")
+        if self.seq_length is not None and self.seq_length < 1:
+            raise ValueError(f"seq_length must be >= 1, got {self.seq_length!r}")
+        if self.offset < 0 or (self.end is not None and self.end <= self.offset):
+            raise ValueError(f"bad sample range offset={self.offset!r} end={self.end!r}")
         if self.path is not None:
             self.path = Path(self.path)
         if self.path is None and self.data is None:
@@ -78,6 +95,12 @@ class Pad:
     play relative to it); ``choke_group`` is the group the pad belongs to and
     ``choked_by`` the groups whose hits silence it (closed hat chokes open hat).
     ``stem`` names the stem the pad renders to (default: the track's name).
+    ``choke_self`` (default true): a pad whose group is in its own ``choked_by``
+    cuts its own previous hits too (SFZ ``off_by`` = ``group``); Hydrogen mute groups
+    only cut the *other* instruments.  ``choke_fade`` is how long (seconds) a choked
+    voice of this pad takes to fade out (``None``: the engine's short default, SFZ
+    ``off_mode=fast``; SFZ ``off_mode=normal`` uses the release time).  ``info``
+    carries format-specific facts (Hydrogen instrument id, source file ...).
     """
 
     name: str
@@ -99,6 +122,9 @@ class Pad:
     gated: bool = False
     amp_veltrack: float = 1.0
     random_pitch: float = 0.0
+    choke_self: bool = True
+    choke_fade: float | None = None
+    info: dict = field(default_factory=dict)
 
     def __post_init__(self):
         if not self.layers:
@@ -128,6 +154,15 @@ class Pad:
         layers = self.candidates(velocity)
         if variant is not None:
             return layers[variant % len(layers)]
+        if len(layers) > 1 and any(l.seq_length for l in layers):
+            # SFZ sequences: a layer with seq_length plays on hit `seq` of every seq_length.
+            timed = [l for l in layers if not l.seq_length or counter % l.seq_length + 1 == (l.seq or 1)]
+            layers = timed or layers
+        if len(layers) > 1 and any(l.rand_lo > 0.0 or l.rand_hi < 1.0 for l in layers):
+            # SFZ lorand/hirand: one uniform draw picks the slice it falls in.
+            r = float(rng.random())
+            sliced = [l for l in layers if l.rand_lo <= r < l.rand_hi]
+            return sliced[0] if sliced else layers[0]
         if len(layers) == 1 or self.selection == "first":
             return layers[0]
         if self.selection == "random":
@@ -144,8 +179,12 @@ class Kit:
     path: Path | None = None
     polyphony: int = 64
     source: str = "code"
+    info: dict = field(default_factory=dict)
+    problems: list = field(default_factory=list)
 
     def __post_init__(self):
+        # ``info``: author, license, description ...; ``problems``: what a loader tolerated
+        # (missing sample files, odd velocity ranges ...), reported by ``beatforge kit check``.
         self.pads = {names.normalise(k): v for k, v in self.pads.items()}
 
     def add_pad(self, name: str, samples: Sample | str | os.PathLike | Iterable = (), **kw) -> Pad:
@@ -175,6 +214,16 @@ class Kit:
         for key in names.candidates(str(ref)):
             if key in self.pads:
                 return self.pads[key]
+        # A General MIDI name ("kick", "hh") finds the pad on that note in kits with their
+        # own note map (Hydrogen midiOutNote, SFZ key) whose pad names differ.
+        canon = names.canonical(str(ref))
+        if canon is not None:
+            gm_notes = [n for n, c in names.GM_DRUMS.items() if c == canon]
+            gm_notes.sort(key=lambda n: n != names.GM_NOTES.get(canon))
+            for n in gm_notes:
+                for pad in self.pads.values():
+                    if pad.note == n:
+                        return pad
         raise KitError(f"unknown pad {str(ref)!r} in kit {self.name!r}; pads: {', '.join(self.pad_names())}")
 
     def pad_names(self) -> list[str]:

@@ -21,8 +21,14 @@ FORMATS: list[tuple[str, Callable[[Path], bool], Loader]] = [
 ]
 
 
-def register_format(name: str, detect: Callable[[Path], bool], loader: Loader, *, first: bool = True) -> None:
-    """Add a kit format; by default it is tried before the plain-folder fallback."""
+def register_format(name: str, detect: Callable[[Path], bool], loader: Loader, *, first: bool = True,
+                    name_of: "Callable[[Path], str | None] | None" = None) -> None:
+    """Add a kit format; by default it is tried before the plain-folder fallback.
+    *name_of* reads the name a kit of this format declares (for lookups by that name)."""
+    if name_of is not None:
+        NAMERS.append(name_of)
+    if any(f[0] == name for f in FORMATS):
+        return
     entry = (name, detect, loader)
     if first:
         FORMATS.insert(len(FORMATS) - 1, entry)
@@ -57,8 +63,26 @@ def search_path() -> list[tuple[str, Path]]:
     return dirs
 
 
+# Functions that read the name a kit declares for itself (drumkit.xml <name>, kit.toml [kit] name);
+# formats add theirs with register_format(..., name_of=...).
+NAMERS: list[Callable[[Path], "str | None"]] = []
+
+
+def declared_name(path: Path) -> str | None:
+    """The name the kit at *path* gives itself, if its format declares one."""
+    for namer in NAMERS:
+        try:
+            found = namer(path)
+        except (OSError, ValueError):
+            found = None
+        if found:
+            return found
+    return None
+
+
 def find_kit(name: str) -> Path:
-    """The path of the kit called *name* (exact folder name first, then case/space-insensitive)."""
+    """The path of the kit called *name*: exact folder/file name first, then case/space-insensitive,
+    then the name the kit declares itself (Hydrogen's ``<name>``, which may differ from its folder)."""
     key = normalise(name)
     for exact in (True, False):
         for _, d in search_path():
@@ -73,8 +97,21 @@ def find_kit(name: str) -> Path:
                 if (entry.name == name or stem == name) if exact else normalise(stem) == key:
                     if entry.is_dir() or entry.suffix.lower() in (".h2drumkit", ".sfz"):
                         return entry
+    for _, d in search_path():
+        for entry in _entries(d):
+            if entry.is_dir():
+                declared = declared_name(entry)
+                if declared is not None and normalise(declared) == key:
+                    return entry
     places = ", ".join(str(d) for _, d in search_path())
     raise KitError(f"kit {name!r} not found (looked in {places}); give a kit name or a path")
+
+
+def _entries(d: Path) -> list[Path]:
+    try:
+        return sorted(d.iterdir()) if d.is_dir() else []
+    except OSError:
+        return []
 
 
 def load_kit(spec: "str | os.PathLike | Kit") -> Kit:
@@ -105,3 +142,7 @@ def _load_cached(path: str, mtime_ns: int) -> Kit:
         if detect(p):
             return loader(p)
     raise KitError(f"{p}: not a kit (expected a folder of samples, kit.toml, a Hydrogen drumkit or an .sfz file)")
+
+
+# The formats that register themselves (imported last: they import register_format from here).
+from .formats import hydrogen as _hydrogen  # noqa: E402,F401

@@ -1,0 +1,323 @@
+"""Hydrogen drumkits: a folder with ``drumkit.xml``, or a ``.h2drumkit`` archive.
+
+Both schema generations load:
+
+* 0.9.x: ``<instrument>`` holds ``<layer>`` elements directly (or, in the oldest
+  kits, a single ``<filename>``), panning is ``<pan_L>``/``<pan_R>`` (two gains);
+* 1.x: layers sit in ``<instrumentComponent>`` elements that refer to the kit's
+  ``<componentList>``; panning is ``<pan>`` (-1..1); elements live in the
+  ``http://www.hydrogen-music.org/drumkit`` namespace.
+
+How Hydrogen's instrument maps to a :class:`~beatforge.kit.model.Pad`:
+
+=====================  ==============================================================
+``name``               pad name (duplicates get `` 2``, `` 3`` ...)
+``midiOutNote``        ``note`` (kits without it: 36 + instrument id, as Hydrogen does)
+``layer`` min/max      velocity range (Hydrogen velocities are 0..1, MIDI ones v/127)
+``layer`` gain/pitch   layer ``gain_db`` (20 log10 gain) and ``tune`` (semitones)
+volume x gain          pad ``gain_db`` (times the component's gain and volume)
+pan / pan_L, pan_R     ``pan``; the old pair converts as Hydrogen does (ratio of the two)
+pitchOffset            ``tune`` (semitones)
+randomPitchFactor      ``random_pitch``: up to +-factor semitones per hit
+Attack/Decay/Sustain   ``envelope``; Hydrogen counts these in audio frames, read at
+/Release               44.1 kHz (:data:`FRAME_RATE`); release applies at note-off
+muteGroup              ``choke_group``/``choked_by``: a hit silences the *other*
+                       instruments of its group, fading over their release time
+sampleSelectionAlgo    VELOCITY -> ``first`` matching layer, ROUND_ROBIN, RANDOM
+applyVelocity          ``amp_veltrack`` 0.5 (gain linear in velocity, like Hydrogen) or 0
+=====================  ==============================================================
+
+Only the first instrument component is played (kits with several microphones per
+instrument are rare); filters, FX sends and mute/solo states are mixer settings and
+are ignored.  Nothing is decoded at load time: samples load when first played.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import math
+import os
+import re
+import shutil
+import tempfile
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from ...errors import KitError
+from ..archive import safe_extract
+from ..model import Envelope, Kit, Layer, Pad
+from ..names import normalise
+
+FRAME_RATE = 44100          # Hydrogen's ADSR counts frames; kits are made at 44.1 kHz
+MIN_RELEASE_FRAMES = 256    # Hydrogen never releases faster than this
+SELECTION = {"VELOCITY": "first", "ROUND_ROBIN": "round_robin", "RANDOM": "random"}
+ARCHIVE_SUFFIX = ".h2drumkit"
+
+
+def is_hydrogen(path: Path) -> bool:
+    if path.is_dir():
+        return (path / "drumkit.xml").is_file()
+    return path.is_file() and path.suffix.lower() == ARCHIVE_SUFFIX
+
+
+def load_hydrogen(path: Path, name: str | None = None) -> Kit:
+    """Load a Hydrogen kit folder or ``.h2drumkit`` archive (extracted once into a cache)."""
+    path = Path(path)
+    folder = extract_cached(path) if path.is_file() else path
+    xml_path = folder / "drumkit.xml"
+    root = parse_xml(xml_path)
+    if root.tag != "drumkit_info":
+        raise KitError(f"{xml_path}: not a Hydrogen drumkit (root element <{root.tag}>, expected <drumkit_info>)")
+    problems: list[str] = []
+    components = {}
+    for comp in _children(root, "componentList", "drumkitComponent"):
+        components[_int(comp, "id", 0)] = _float(comp, "volume", 1.0)
+    ilist = root.find("instrumentList")
+    if ilist is None:
+        raise KitError(f"{xml_path}: no <instrumentList>")
+    pads = instruments_to_pads(ilist, folder, components, problems)
+    if not pads:
+        raise KitError(f"{xml_path}: the kit has no instruments")
+    info = {key: _text(root, tag).strip() for key, tag in
+            (("author", "author"), ("license", "license"), ("license", "licence"), ("description", "info"))
+            if _text(root, tag).strip()}
+    kit_name = name or _text(root, "name").strip() or folder.name
+    return Kit(kit_name, pads, path=folder, source="hydrogen", info=info, problems=problems)
+
+
+def instruments_to_pads(ilist: ET.Element, folder: Path, components: dict | None = None,
+                        problems: list | None = None) -> dict[str, Pad]:
+    """Pads for the ``<instrument>`` elements of an ``<instrumentList>`` (drumkit.xml, or the
+    copy a Hydrogen song carries), samples relative to *folder*.  Each pad's
+    ``info["hydrogen_id"]`` is the instrument id songs refer to."""
+    components = components or {}
+    problems = problems if problems is not None else []
+    pads: dict[str, Pad] = {}
+    for index, inst in enumerate(ilist.findall("instrument")):
+        pad = _instrument(inst, index, folder, components, problems)
+        if pad is None:
+            continue
+        base, n = pad.name, 1
+        while normalise(pad.name) in pads:
+            n += 1
+            pad.name = f"{base} {n}"
+        pads[normalise(pad.name)] = pad
+    return pads
+
+
+def _instrument(inst: ET.Element, index: int, folder: Path, components: dict, problems: list) -> Pad | None:
+    iid = _int(inst, "id", index)
+    name = _text(inst, "name").strip() or f"instrument {iid}"
+    where = f"instrument {iid} ({name})"
+    comps = inst.findall("instrumentComponent")
+    comp_gain = 1.0
+    if comps:
+        if len(comps) > 1:
+            problems.append(f"{where}: {len(comps)} components; only the first is played")
+        comp = comps[0]
+        cid = _int(comp, "component_id", 0)
+        comp_gain = _float(comp, "gain", 1.0) * components.get(cid, 1.0)
+        layer_elems = comp.findall("layer")
+    else:
+        layer_elems = inst.findall("layer")
+    selection = SELECTION.get(_text(inst, "sampleSelectionAlgo", "VELOCITY").strip().upper(), "first")
+    layers = []
+    specs = [(_text(l, "filename").strip(), _float(l, "min", 0.0), _float(l, "max", 1.0),
+              _float(l, "gain", 1.0), _float(l, "pitch", 0.0)) for l in layer_elems]
+    if not specs and _text(inst, "filename").strip():  # the oldest kits: one sample per instrument
+        specs = [(_text(inst, "filename").strip(), 0.0, 1.0, 1.0, 0.0)]
+    for seq, (filename, lo, hi, gain, pitch) in enumerate(specs):
+        if not filename:
+            problems.append(f"{where}: layer {seq + 1} has no <filename>")
+            continue
+        path = Path(filename) if os.path.isabs(filename) else folder / filename
+        if not path.is_file():
+            problems.append(f"{where}: sample {filename!r} not found")
+        vel_lo, vel_hi = velocity_range(lo, hi)
+        if hi < lo or not (0.0 <= lo <= 1.0 and 0.0 <= hi <= 1.0):
+            problems.append(f"{where}: layer {seq + 1} has a bad velocity range {lo:g}..{hi:g}")
+        layers.append(Layer(path, vel_lo=vel_lo, vel_hi=vel_hi, gain_db=_db(gain), tune=pitch, seq=seq))
+    if not layers:
+        problems.append(f"{where}: no samples; instrument skipped")
+        return None
+
+    gain = _float(inst, "volume", 1.0) * _float(inst, "gain", 1.0) * comp_gain
+    if inst.find("pan") is not None:
+        pan = min(1.0, max(-1.0, _float(inst, "pan", 0.0)))
+    else:
+        pan = ratio_pan(_float(inst, "pan_L", 1.0), _float(inst, "pan_R", 1.0))
+    attack = max(0.0, _float(inst, "Attack", 0.0))
+    decay = max(0.0, _float(inst, "Decay", 0.0))
+    sustain = min(1.0, max(0.0, _float(inst, "Sustain", 1.0)))
+    release = max(float(MIN_RELEASE_FRAMES), _float(inst, "Release", 1000.0))
+    envelope = Envelope(attack=attack / FRAME_RATE,
+                        hold=0.0 if (decay > 0 and sustain < 1.0) or sustain == 0.0 else None,
+                        decay=decay / FRAME_RATE, sustain=sustain, release=release / FRAME_RATE)
+    mute = _int(inst, "muteGroup", -1)
+    group = f"mute{mute}" if mute >= 0 else None
+    note = _int(inst, "midiOutNote", 36 + iid)
+    if not 0 <= note <= 127:
+        problems.append(f"{where}: MIDI note {note} out of range; ignored")
+        note = None
+    apply_velocity = _text(inst, "applyVelocity", "true").strip().lower() != "false"
+    return Pad(
+        name, layers, note=note, tune=_float(inst, "pitchOffset", 0.0), gain_db=_db(gain), pan=pan,
+        envelope=envelope, choke_group=group, choked_by=frozenset([group]) if group else frozenset(),
+        choke_self=False, choke_fade=release / FRAME_RATE if group else None,
+        selection=selection, gated=True, amp_veltrack=0.5 if apply_velocity else 0.0,
+        random_pitch=max(0.0, _float(inst, "randomPitchFactor", 0.0)),
+        info={"hydrogen_id": iid},
+    )
+
+
+def velocity_range(lo: float, hi: float) -> tuple[int, int]:
+    """Hydrogen's 0..1 layer range as MIDI velocities: those v with lo <= v/127 <= hi."""
+    lo, hi = min(1.0, max(0.0, lo)), min(1.0, max(0.0, hi))
+    if hi < lo:
+        lo, hi = hi, lo
+    v_lo = max(0, math.ceil(lo * 127 - 1e-6))
+    v_hi = min(127, math.floor(hi * 127 + 1e-6))
+    if v_hi < v_lo:  # a sliver between two integers: keep the nearest velocity
+        v_lo = v_hi = min(127, max(0, round((lo + hi) * 127 / 2)))
+    return v_lo, v_hi
+
+
+def ratio_pan(pan_l: float, pan_r: float) -> float:
+    """The 0.9.x pair of channel gains as one pan position in -1..1 (1, 1 is centre)."""
+    pan_l, pan_r = max(0.0, pan_l), max(0.0, pan_r)
+    if pan_l == pan_r:
+        return 0.0
+    if pan_l > pan_r:
+        return pan_r / pan_l - 1.0
+    return 1.0 - pan_l / pan_r
+
+
+def _db(gain: float) -> float:
+    return 20.0 * math.log10(gain) if gain > 1e-6 else -120.0
+
+
+# --- XML helpers -----------------------------------------------------------------------------
+
+def parse_xml(path: Path) -> ET.Element:
+    """Parse a Hydrogen XML file with the namespaces stripped from every tag."""
+    try:
+        root = ET.parse(path).getroot()
+    except ET.ParseError as e:
+        raise KitError(f"{path}: malformed XML ({e})") from None
+    except OSError as e:
+        raise KitError(f"{path}: cannot read ({e.strerror or e})") from None
+    for el in root.iter():
+        if isinstance(el.tag, str) and "}" in el.tag:
+            el.tag = el.tag.rsplit("}", 1)[1]
+    return root
+
+
+def _text(el: ET.Element, tag: str, default: str = "") -> str:
+    child = el.find(tag)
+    return child.text or default if child is not None else default
+
+
+def _float(el: ET.Element, tag: str, default: float) -> float:
+    try:
+        value = float(_text(el, tag).strip() or default)
+    except ValueError:
+        return default
+    return value if math.isfinite(value) else default
+
+
+def _int(el: ET.Element, tag: str, default: int) -> int:
+    try:
+        return int(float(_text(el, tag).strip() or default))
+    except ValueError:
+        return default
+
+
+def _children(root: ET.Element, parent: str, tag: str) -> list[ET.Element]:
+    p = root.find(parent)
+    return p.findall(tag) if p is not None else []
+
+
+_NAME = re.compile(rb"<(?:\w+:)?name>([^<]*)</(?:\w+:)?name>")
+
+
+def declared_name(folder: Path) -> str | None:
+    """The ``<name>`` of a drumkit.xml, read cheaply (the first one in its first 8 KB)."""
+    try:
+        with open(folder / "drumkit.xml", "rb") as fh:
+            head = fh.read(8192)
+    except OSError:
+        return None
+    m = _NAME.search(head)
+    if not m:
+        return None
+    return html.unescape(m.group(1).decode("utf-8", "replace")).strip() or None
+
+
+# --- archives ----------------------------------------------------------------------------------
+
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "beatforge" / "h2drumkit"
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def find_kit_root(folder: Path) -> Path:
+    """The folder holding drumkit.xml: *folder* itself or its single subfolder that has one."""
+    if (folder / "drumkit.xml").is_file():
+        return folder
+    subs = [d for d in folder.iterdir() if d.is_dir() and (d / "drumkit.xml").is_file()]
+    if len(subs) == 1:
+        return subs[0]
+    raise KitError("no drumkit.xml in the archive" if not subs else "the archive holds several drumkits")
+
+
+def extract_cached(archive: Path) -> Path:
+    """Extract *archive* (safely) into the per-user cache, keyed by its SHA-256; returns the kit folder.
+
+    Extraction goes to a temporary folder that is renamed into place, so concurrent
+    loads and interrupted extractions never leave a half-written kit in the cache.
+    """
+    try:
+        digest = _sha256(archive)
+    except OSError as e:
+        raise KitError(f"{archive}: cannot read ({e.strerror or e})") from None
+    cache = cache_dir()
+    final = cache / digest[:32]
+    if not final.is_dir():
+        cache.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".extract-", dir=cache))
+        try:
+            safe_extract(archive, tmp)
+            try:
+                find_kit_root(tmp)
+            except KitError as e:
+                raise KitError(f"{archive}: {e}") from None
+            try:
+                os.rename(tmp, final)
+            except OSError:
+                if not final.is_dir():
+                    raise
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        return find_kit_root(final)
+    except KitError as e:
+        raise KitError(f"{archive}: {e}") from None
+
+
+def _register() -> None:
+    from ..resolve import register_format
+
+    register_format("hydrogen", is_hydrogen, load_hydrogen, name_of=declared_name)
+
+
+_register()
