@@ -1,11 +1,15 @@
 """Tests for beatforge.synth: determinism, tuning, levels, spectra and the shipped kits."""
 
 import hashlib
-import tomllib
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
 
 from beatforge import synth
 
@@ -105,6 +109,17 @@ def test_808_in_tune(note):
     low = freqs < 2 * nominal * 0.9
     peak_hz = freqs[np.argmax(np.where(low, spectrum, 0))]
     assert abs(1200 * np.log2(peak_hz / nominal)) < 5
+
+
+@pytest.mark.parametrize("kit", sorted(synth.KITS))
+def test_shipped_808_in_tune_with_its_root(kit):
+    import soundfile as sf
+
+    root = tomllib.loads((KITS_DIR / kit / "kit.toml").read_text(encoding="utf-8"))["pads"]["808"]["root"]
+    x, sr = sf.read(str(KITS_DIR / kit / "808.wav"))
+    crossings = _rising_crossings(x[int(0.3 * sr): int(1.6 * sr)])
+    period = np.polyfit(np.arange(len(crossings)), crossings, 1)[0]
+    assert abs(1200 * np.log2(sr / period / synth.midi_to_hz(root))) < 5
 
 
 def test_kick_pitch_sweeps_down():
