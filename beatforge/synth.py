@@ -40,6 +40,7 @@ shipped ``factory`` and ``lofi`` kits byte for byte.
 
 from __future__ import annotations
 
+import functools
 import math
 import wave
 from pathlib import Path
@@ -190,6 +191,16 @@ def _biquad_coeffs(kind: str, freq_hz: float, q: float, sample_rate: int, gain_d
     return b, a
 
 
+@functools.lru_cache(maxsize=8)
+def _unit_circle(nfft: int):
+    """z**-1 and z**-2 on the rfft grid of size ``nfft`` (cached: pure function of nfft)."""
+    z1 = np.exp(-1j * np.pi * np.arange(nfft // 2 + 1) / (nfft // 2))
+    z2 = z1 * z1
+    z1.flags.writeable = False
+    z2.flags.writeable = False
+    return z1, z2
+
+
 def _filter(x: np.ndarray, stages, sample_rate: int, pad_seconds: float = 0.25) -> np.ndarray:
     """Apply a cascade of biquads ``stages = [(kind, freq_hz, q[, gain_db]), ...]`` along axis 0."""
     x = np.asarray(x, dtype=np.float64)
@@ -197,8 +208,7 @@ def _filter(x: np.ndarray, stages, sample_rate: int, pad_seconds: float = 0.25) 
     nfft = 1
     while nfft < n + int(pad_seconds * sample_rate):
         nfft *= 2
-    z1 = np.exp(-1j * np.pi * np.arange(nfft // 2 + 1) / (nfft // 2))  # z**-1 on the FFT grid
-    z2 = z1 * z1
+    z1, z2 = _unit_circle(nfft)
     h = np.ones(nfft // 2 + 1, dtype=np.complex128)
     for stage in stages:
         b, a = _biquad_coeffs(*stage[:3], sample_rate, *stage[3:])

@@ -55,15 +55,16 @@ def _rising_crossings(x):
 
 @pytest.mark.parametrize("name", sorted(VOICES))
 def test_same_seed_same_samples(name):
-    a = VOICES[name](seed=7)
-    b = VOICES[name](seed=7)
+    a = VOICES[name](seed=7, length_seconds=0.4)
+    b = VOICES[name](seed=7, length_seconds=0.4)
     assert a.dtype == np.float32
     assert np.array_equal(a, b)
 
 
 @pytest.mark.parametrize("name", ["kick", "snare", "clap", "hat", "crash", "ride"])
 def test_different_seed_different_noise(name):
-    assert not np.array_equal(VOICES[name](seed=1), VOICES[name](seed=2))
+    a = VOICES[name](seed=1, length_seconds=0.4)
+    assert not np.array_equal(a, VOICES[name](seed=2, length_seconds=0.4))
 
 
 @pytest.mark.parametrize("name", sorted(VOICES))
@@ -80,10 +81,10 @@ def test_levels_dc_and_edges(sounds, name):
     assert np.sqrt(np.mean(tail**2)) < 10 ** (-50 / 20) * peak  # decayed to near-silence
 
 
-def test_stereo_cymbals_and_mono_option():
-    assert synth.crash().shape[1] == 2
-    assert synth.ride().shape[1] == 2
-    assert synth.crash(width=0).ndim == 1
+def test_stereo_cymbals_and_mono_option(sounds):
+    assert sounds["crash"].shape[1] == 2
+    assert sounds["ride"].shape[1] == 2
+    assert synth.crash(width=0, length_seconds=0.5).ndim == 1
 
 
 def test_lengths_are_short(sounds):
@@ -103,7 +104,7 @@ def test_808_in_tune(note):
     cents = 1200 * np.log2(SR / period / nominal)
     assert abs(cents) < 5, cents
     # ... and the FFT peak (zero-padded Hann window) agree.
-    nfft = 2**22
+    nfft = 2**20
     spectrum = np.abs(np.fft.rfft(seg * np.hanning(len(seg)), nfft))
     freqs = np.fft.rfftfreq(nfft, 1.0 / SR)
     low = freqs < 2 * nominal * 0.9
@@ -123,11 +124,9 @@ def test_shipped_808_in_tune_with_its_root(kit):
 
 
 def test_kick_pitch_sweeps_down():
-    from scipy.signal import butter, sosfiltfilt
-
-    x = synth.kick(pitch_hz=50, sweep_semitones=24, click_level=0).astype(np.float64)
-    body = sosfiltfilt(butter(4, 400, fs=SR, output="sos"), x)
-    crossings = _rising_crossings(body) / SR
+    # Clean body only (no click, no drive): a pure swept sine.
+    x = synth.kick(pitch_hz=50, sweep_semitones=24, click_level=0, drive=0).astype(np.float64)
+    crossings = _rising_crossings(x) / SR
     periods = np.diff(crossings)
     early = 1 / periods[0]
     late = 1 / np.median(periods[(crossings[1:] > 0.15) & (crossings[1:] < 0.4)])
@@ -165,7 +164,7 @@ def test_lofi_character():
     assert dusty.dtype == np.float32 and dusty.shape == clean.shape
     assert np.max(np.abs(dusty)) <= 1.0
     assert _centroid_hz(dusty) < _centroid_hz(clean)
-    stereo = synth.lofi(synth.crash(), cutoff_hz=6000)
+    stereo = synth.lofi(synth.crash(length_seconds=0.5), cutoff_hz=6000)
     assert stereo.shape[1] == 2
     with pytest.raises(ValueError):
         synth.lofi(clean, bits=0)
@@ -192,12 +191,6 @@ def test_shipped_kits_are_what_the_code_makes(tmp_path):
             assert _sha256(tmp_path / kit / name) == _sha256(KITS_DIR / kit / name), (
                 f"kits/{kit}/{name} differs from what beatforge.synth makes; "
                 "regenerate with `python -m beatforge.synth kits/`")
-
-
-def test_build_kits_twice_is_byte_identical(tmp_path):
-    a = synth.build_kits(tmp_path / "a", kits=["factory"])
-    b = synth.build_kits(tmp_path / "b", kits=["factory"])
-    assert [_sha256(p) for p in a] == [_sha256(p) for p in b]
 
 
 @pytest.mark.parametrize("kit", sorted(synth.KITS))
