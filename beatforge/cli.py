@@ -60,5 +60,28 @@ def render(source, output, kit, bpm, bars, swing, seed, sample_rate, bit_depth, 
     click.echo(f"wrote {output}", err=True)
 
 
+
+@main.command()
+@click.argument("pattern", required=False, type=click.Path(dir_okay=False))
+@click.option("--kit", help="Kit name or path (overrides the pattern's kit).")
+@click.option("--audio", type=click.Choice(["portaudio", "jack"]), default="portaudio", show_default=True,
+              help="Audio host (JACK: client 'beatforge', outputs auto-connected to the system playback).")
+@click.option("--midi-api", type=click.Choice(["alsa", "jack"]), default="alsa", show_default=True,
+              help="MIDI API (a virtual input named 'beatforge' is always opened).")
+@click.option("--midi-in", "midi_in", multiple=True, metavar="NAME",
+              help="Also connect MIDI inputs whose names contain NAME (default: every hardware input).")
+@click.option("--map", "pad_map", metavar="FILE", help="Pad map: a TOML file, or 'gm' / 'mpc'.")
+@click.option("--buffer", type=click.IntRange(16, 8192), default=256, show_default=True,
+              help="Frames per audio block (JACK uses its own period).")
+@click.option("--sample-rate", type=click.IntRange(8000, 384000), default=48000, show_default=True)
+@click.option("--headless", is_flag=True, help="No terminal UI: status lines on stderr.")
+@click.option("--record", type=click.Path(dir_okay=False), help="Write everything played (quantized) here (.mid) at the end.")
+def jam(pattern, kit, audio, midi_api, midi_in, pad_map, buffer, sample_rate, headless, record):
+    """Jam live on MIDI pads over a looping PATTERN (a pattern file; default: an empty bar)."""
+    from .live.app import run_jam
+
+    sys.exit(run_jam(pattern=pattern, kit=kit, audio=audio, midi_api=midi_api, midi_in=midi_in,
+                     pad_map=pad_map, buffer=buffer, sample_rate=sample_rate, headless=headless, record=record))
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

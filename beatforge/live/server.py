@@ -1,0 +1,176 @@
+"""The audio host of the live jam: a pyo Server whose process callback renders the engine.
+
+pyo calls ``render(block_start, t_callback, left, right)`` at the start of every block, before it computes
+its own object tree ("just before the computation of the audio object tree", pyo's
+``Server.setCallback``).  ``left``/``right`` are numpy views of two one-block ``DataTable``s
+(``getBuffer()`` shares their memory), and a ``TableScan`` per channel plays them: a table as
+long as the block is read from its start in every block, so what the callback writes is heard
+in the same block, with no extra buffer of latency.  The JACK end-to-end tests measure this.
+
+PortAudio is the default host (ALSA, PulseAudio, PipeWire); ``audio="jack"`` opens a JACK
+client named ``beatforge`` on the server named by ``JACK_DEFAULT_SERVER`` (pyo opens its client
+with ``JackNullOption``, so the variable decides) and connects its outputs to the physical
+playback ports when there are any.  pyo's own auto-connect is switched off: it assumes ports
+called ``system:playback_*`` exist and dereferences a NULL list when they do not, so the ports
+are looked up first (JACK-Client) and handed to ``setJackAutoConnectOutputPorts``.
+"""
+import os
+import sys
+import time
+
+import numpy as np
+
+__all__ = ["AudioServer", "AudioError", "CLIENT_NAME", "import_pyo"]
+
+CLIENT_NAME = "beatforge"
+AUDIO_HOSTS = ("portaudio", "jack")
+
+
+class AudioError(RuntimeError):
+    """The audio host could not be started."""
+
+
+def import_pyo():
+    """Import pyo quietly: no wxPython nag on stdout (the jam only uses pyo's engine)."""
+    os.environ.setdefault("PYO_GUI_WX", "0")
+    import pyo
+
+    return pyo
+
+
+def physical_playback_ports():
+    """Physical JACK playback ports (audio inputs of the hardware), or [] when there are none."""
+    try:
+        import jack
+    except ImportError:
+        return []
+    try:
+        client = jack.Client(f"{CLIENT_NAME}-probe", no_start_server=True)
+    except jack.JackError:
+        return []
+    try:
+        ports = client.get_ports(is_audio=True, is_input=True, is_physical=True)
+        return [p.name for p in ports]
+    finally:
+        client.close()
+
+
+class AudioServer:
+    """Owns the pyo Server, the two block tables and the per-block timing figures.
+
+    ``render(block_start, t_callback, left, right)`` is called on the audio thread for every
+    block (``t_callback``: ``time.perf_counter()`` at the callback's start); it must fill ``left``
+    and ``right`` (float32 views, one block long) and may not allocate or block.
+    The server measures the callback itself: ``load`` (last callback time / period), ``peak_load``,
+    ``late`` (callbacks that came more than 1.5 periods after the previous one: xruns as far as
+    a client can see them), and ``blocks``.
+    """
+
+    def __init__(self, render=None, audio="portaudio", sample_rate=48000, buffer_size=256,
+                 channels=2, verbosity=1):
+        if audio not in AUDIO_HOSTS:
+            raise ValueError(f"audio host must be one of {AUDIO_HOSTS}, not {audio!r}")
+        self.render = render
+        self.audio = audio
+        self.requested_rate = int(sample_rate)
+        self.requested_buffer = int(buffer_size)
+        self.channels = channels
+        self.verbosity = verbosity
+        self.server = None
+        self.connected_to = []
+        self.frame = 0
+        self.blocks = 0
+        self.load = 0.0
+        self.peak_load = 0.0
+        self.late = 0
+        self.callback_error = None
+        self._last_start = None
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def boot(self):
+        """Open the audio host; afterwards ``sample_rate`` and ``buffer_size`` are what it imposed."""
+        pyo = import_pyo()
+        playback = physical_playback_ports() if self.audio == "jack" else []
+        server = pyo.Server(sr=self.requested_rate, nchnls=self.channels,
+                            buffersize=self.requested_buffer, duplex=0, audio=self.audio,
+                            jackname=CLIENT_NAME, verbosity=self.verbosity)
+        server.deactivateMidi()  # MIDI comes through mido/rtmidi, not pyo's PortMidi
+        if self.audio == "jack":
+            server.setJackAuto(False, False)
+            if len(playback) >= self.channels:
+                server.setJackAutoConnectOutputPorts([[p] for p in playback[: self.channels]])
+                self.connected_to = playback[: self.channels]
+            elif playback:
+                server.setJackAutoConnectOutputPorts([[playback[0]]] * self.channels)
+                self.connected_to = playback[:1]
+        server.boot()
+        if not server.getIsBooted():
+            raise AudioError(f"the {self.audio} audio host did not start"
+                             + (" (is a JACK server running?)" if self.audio == "jack"
+                                else " (no usable audio output device?)"))
+        self.server = server
+        # JACK imposes its own rate and period; PortAudio takes what we asked for.
+        self.sample_rate = int(server.getSamplingRate())
+        self.buffer_size = int(server.getBufferSize())
+        self.period = self.buffer_size / self.sample_rate
+        # pyo objects hold the tables; the numpy views below alias their memory (keep both).
+        self._tables = [pyo.DataTable(self.buffer_size) for _ in range(self.channels)]
+        self.buffers = [np.asarray(t.getBuffer()) for t in self._tables]
+        for buf in self.buffers:
+            buf[:] = 0.0
+        self._scan = pyo.TableScan(self._tables).out()
+        return self
+
+    def start(self, render=None):
+        """Install the render callback and start processing."""
+        if render is not None:
+            self.render = render
+        if self.server is None:
+            self.boot()
+        self.server.setCallback(self._callback)
+        self.server.start()
+        return self
+
+    def stop(self):
+        """Stop and shut the server down (idempotent); pyo closes its JACK client here."""
+        server, self.server = self.server, None
+        if server is None:
+            return
+        try:
+            server.setCallback(_silence)
+            server.stop()
+            time.sleep(min(0.2, 4 * self.period))  # let a running callback finish
+            server.shutdown()
+        except Exception as err:  # pragma: no cover - best effort at exit
+            print(f"beatforge: audio shutdown: {err}", file=sys.stderr)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    # -- audio thread ---------------------------------------------------------------------
+    def _callback(self):
+        t0 = time.perf_counter()
+        last = self._last_start
+        if last is not None and t0 - last > 1.5 * self.period:
+            self.late += 1
+        self._last_start = t0
+        try:
+            self.render(self.frame, t0, self.buffers[0], self.buffers[1])
+        except Exception as err:  # never let an exception escape into pyo's C callback
+            if self.callback_error is None:
+                self.callback_error = err
+            self.buffers[0].fill(0.0)
+            self.buffers[1].fill(0.0)
+        self.frame += self.buffer_size
+        self.blocks += 1
+        load = (time.perf_counter() - t0) / self.period
+        self.load = load
+        if load > self.peak_load:
+            self.peak_load = load
+
+
+def _silence():
+    pass

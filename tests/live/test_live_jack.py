@@ -1,0 +1,103 @@
+"""End to end through JACK: the real ``beatforge jam`` driven by a JACK client as a player would.
+
+The jam runs on a dummy-driver JACK server (48 kHz, 128-frame periods) with JACK MIDI; the probe
+sends MIDI at exact frames into ``beatforge-midi:beatforge`` and records ``beatforge:output_1``.
+"""
+from __future__ import annotations
+
+import signal
+import time
+
+import mido
+import numpy as np
+import pytest
+
+from .conftest import PERIOD, RATE, onsets
+
+SIXTEENTH = 6000          # frames per 16th at 120 bpm, 48 kHz
+BAR = 16 * SIXTEENTH
+
+
+def test_pattern_hits_are_exactly_spaced(start_jam, probe, impulse_beat):
+    jam = start_jam(impulse_beat([("hat", "x" * 16)]))
+    probe.connect()
+    time.sleep(0.3)  # JACK may skip a cycle while it reorders the graph after connecting
+    first, audio = probe.record_until(probe.frame_now() + 2 * RATE)
+    jam.signal(signal.SIGINT)
+    assert jam.wait() == 0, jam.stderr
+    found = onsets(audio)
+    assert len(found) >= 12, (len(found), jam.stderr)
+    gaps = np.diff(found)
+    # every 16th lands exactly 6000 frames after the previous one; an xrun on a loaded machine
+    # may drop a block (a missing hit), never move one
+    assert (gaps % SIXTEENTH == 0).all(), gaps
+    assert (gaps == SIXTEENTH).mean() > 0.8, gaps
+
+
+def test_pads_sound_within_two_periods_and_record_writes_them(start_jam, probe, impulse_beat, tmp_path):
+    out = tmp_path / "played.mid"
+    # a kick on the first 16th of each bar marks the jam's grid in the recording
+    jam = start_jam(impulse_beat([("kick", "x" + "." * 15)]), "--record", out)
+    probe.connect()
+    time.sleep(0.3)
+    # find the grid: the kick's onset is frame 0 of a bar (scheduled hits play on their exact frame)
+    first, audio = probe.record_until(probe.frame_now() + BAR + 4 * PERIOD)
+    kicks = onsets(audio)
+    assert len(kicks) >= 1, jam.stderr
+    bar0 = first + int(kicks[0])
+    # play snares (note 38) a quarter of a 16th after grid steps: 1/16 quantize snaps them back
+    now = probe.frame_now()
+    start = bar0 + ((now - bar0) // BAR + 1) * BAR
+    steps = [2, 5, 6, 11, 17, 30]
+    sends = [start + s * SIXTEENTH + SIXTEENTH // 4 + (7 * i) % PERIOD for i, s in enumerate(steps)]
+    velocities = [60 + 10 * i for i in range(len(steps))]
+    probe.schedule([(f, bytes([0x99, 38, v])) for f, v in zip(sends, velocities)]
+                   + [(f + 400, bytes([0x89, 38, 0])) for f in sends])
+    first, audio = probe.record_until(sends[-1] + 8 * PERIOD)
+    jam.signal(signal.SIGINT)
+    assert jam.wait() == 0, jam.stderr
+    assert [f for f, _ in probe.sent if _[0] == 0x99] == sends
+
+    found = first + onsets(audio, threshold=0.01)
+    latencies = []
+    for f in sends:
+        after = found[(found >= f) & (found < f + 4 * PERIOD)]
+        assert len(after), f"no sound within 4 periods of the note at {f}:\n{jam.stderr}"
+        latencies.append(int(after[0] - f))
+    print("latencies", latencies)
+    assert max(latencies) <= 2 * PERIOD, latencies
+
+    # --record: every snare, quantized to its 16th, with its velocity, on channel 10
+    mid = mido.MidiFile(out)
+    tick = 0
+    notes = []
+    for msg in mido.merge_tracks(mid.tracks):
+        tick += msg.time
+        if msg.type == "note_on" and msg.velocity > 0:
+            notes.append((tick, msg.note, msg.velocity, msg.channel))
+    assert [n[1] for n in notes] == [38] * len(steps)
+    assert [n[2] for n in notes] == velocities
+    assert {n[3] for n in notes} == {9}
+    per16 = mid.ticks_per_beat // 4
+    ticks = [n[0] for n in notes]
+    assert all(t % per16 == 0 for t in ticks), ticks
+    assert [(t - ticks[0]) // per16 for t in ticks] == [s - steps[0] for s in steps]
+    assert (ticks[0] // per16) % 16 == steps[0] % 16     # the right step of the bar
+
+
+def test_sigterm_stops_cleanly_and_closes_ports(start_jam, probe, tmp_path):
+    out = tmp_path / "nothing.mid"
+    jam = start_jam("--record", out)
+    names = {p.name for p in probe.client.get_ports()}
+    assert "beatforge:output_1" in names and "beatforge-midi:beatforge" in names
+    jam.signal(signal.SIGTERM)
+    assert jam.wait() == 0, jam.stderr
+    assert "Traceback" not in jam.stderr
+    assert out.exists() and len(mido.MidiFile(out).tracks) == 2
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        left = [p.name for p in probe.client.get_ports() if p.name.startswith("beatforge")]
+        if not left:
+            break
+        time.sleep(0.05)
+    assert not left
