@@ -14,7 +14,7 @@ beat.track("snare",  "...x..x....x..x. | ...x..x....x..x. | ...x..x....x..x. | .
            gain_db=-2)
 beat.track("rim",    "...x..x....x..x. | ...x..x....x..x. | ...x..x....x..x. | ...x..x.........",
            gain_db=-5, pan=0.3)
-beat.track("hat",    "x.x.x.x.x.x.x.x. | x.x.x.x.x.x.x.x. | x.x.x.x.x.x.x.x. | x.x.x.x.x.x.....",
+beat.track("hat",    "x.x.x.x.x.x.x.x. | x.x.x.x.x.x.x... | x.x.x.x.x.x.x.x. | x.x.x.x.x.x.....",
            gain_db=-2, pan=-0.2)
 beat.track("openhat", "................ | ..............x. | ................ | ................",
            gain_db=-3)

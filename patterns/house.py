@@ -12,7 +12,7 @@ beat = Beat(bpm=124, swing=54, kit="factory", name="house")
 beat.track("kick",   "X...x...X...x... | X...x...X...x... | X...x...X...x... | X...x...X...x.x.")
 beat.track("clap",   "....x.......x... | ....x.......x... | ....x.......x... | ....x.......x..o")
 beat.track("openhat", "..x...x...x...x. | ..x...x...x...x. | ..x...x...x...x. | ..x...x...x...x.")
-beat.track("hat",    "o..oo..oo..oo..o | o..oo..oo..oo..o | o..oo..oo..oo..o | o..oo..oo..oo...",
+beat.track("hat",    "oo..oo..oo..oo.. | oo..oo..oo..oo.. | oo..oo..oo..oo.. | oo..oo..oo..oo..",
            gain_db=2, pan=-0.2)
 beat.track("rim",    "...x..x.......x. | ...x..x......x.. | ...x..x.......x. | ...x..x...x..x..",
            gain_db=-4, pan=0.3)
