@@ -16,6 +16,7 @@
  */
 #include "mixer.h"
 
+#include <math.h>
 #include <stddef.h>
 
 #define BF_CHUNK 256
@@ -169,41 +170,45 @@ static inline float tap(const float *base, int64_t step, int64_t L, int64_t k, i
     return (k >= 0 && k < L) ? base[k * step + c] : 0.0f;
 }
 
-/* Interpolate channel c for cn frames into y[], taps gathered from base (r[k] = base[k*step+c]). */
-static void interp_channel(const float *restrict base, int64_t step, int64_t L, int c, int cubic_on,
-                           const int32_t *restrict idx, const float *restrict fr, int cn,
-                           float *restrict y)
+/* Gather the taps r[idx[i] + d] (d = -1..2) of channel c into t0..t3 (zero outside [0, L)). */
+static void gather(const float *restrict base, int64_t step, int64_t L, int c, int ntaps,
+                   const int32_t *restrict idx, int cn,
+                   float *restrict t0, float *restrict t1, float *restrict t2, float *restrict t3)
 {
-    float t0[BF_CHUNK], t1[BF_CHUNK], t2[BF_CHUNK], t3[BF_CHUNK];
     const int interior = idx[0] >= 1 && (int64_t)idx[cn - 1] + 2 < L;
-    if (cubic_on) {
-        if (interior) {
-            const float *b = base + c;
+    if (interior) {
+        const float *b = base + c;
+        if (ntaps == 4) {
             for (int i = 0; i < cn; i++) {
                 const float *q = b + (int64_t)idx[i] * step;
                 t0[i] = q[-step]; t1[i] = q[0]; t2[i] = q[step]; t3[i] = q[2 * step];
             }
         } else {
             for (int i = 0; i < cn; i++) {
-                const int64_t k = idx[i];
-                t0[i] = tap(base, step, L, k - 1, c); t1[i] = tap(base, step, L, k, c);
-                t2[i] = tap(base, step, L, k + 1, c); t3[i] = tap(base, step, L, k + 2, c);
-            }
-        }
-        for (int i = 0; i < cn; i++) y[i] = cubic(t0[i], t1[i], t2[i], t3[i], fr[i]);
-    } else {
-        if (interior) {
-            const float *b = base + c;
-            for (int i = 0; i < cn; i++) {
                 const float *q = b + (int64_t)idx[i] * step;
                 t1[i] = q[0]; t2[i] = q[step];
             }
-        } else {
-            for (int i = 0; i < cn; i++) {
-                const int64_t k = idx[i];
-                t1[i] = tap(base, step, L, k, c); t2[i] = tap(base, step, L, k + 1, c);
-            }
         }
+    } else {
+        for (int i = 0; i < cn; i++) {
+            const int64_t k = idx[i];
+            if (ntaps == 4) { t0[i] = tap(base, step, L, k - 1, c); t3[i] = tap(base, step, L, k + 2, c); }
+            t1[i] = tap(base, step, L, k, c); t2[i] = tap(base, step, L, k + 1, c);
+        }
+    }
+}
+
+/* Interpolate channel c for cn frames into y[]. */
+static void interp_channel(const float *restrict base, int64_t step, int64_t L, int c, int cubic_on,
+                           const int32_t *restrict idx, const float *restrict fr, int cn,
+                           float *restrict y)
+{
+    float t0[BF_CHUNK], t1[BF_CHUNK], t2[BF_CHUNK], t3[BF_CHUNK];
+    if (cubic_on) {
+        gather(base, step, L, c, 4, idx, cn, t0, t1, t2, t3);
+        for (int i = 0; i < cn; i++) y[i] = cubic(t0[i], t1[i], t2[i], t3[i], fr[i]);
+    } else {
+        gather(base, step, L, c, 2, idx, cn, t0, t1, t2, t3);
         for (int i = 0; i < cn; i++) y[i] = linear(t1[i], t2[i], fr[i]);
     }
 }
@@ -220,6 +225,75 @@ static void add_stereo(float *restrict o, const float *restrict yl, const float 
     for (int i = 0; i < cn; i++) { o[2*i] += yl[i] * egl[i]; o[2*i+1] += yr[i] * egr[i]; }
 }
 
+/* Constant envelope: gl, gr = e * gain, the same values env_gains would produce. */
+static void add_mono_c(float *restrict o, const float *restrict y, float gl, float gr, int cn)
+{
+    for (int i = 0; i < cn; i++) { o[2*i] += y[i] * gl; o[2*i+1] += y[i] * gr; }
+}
+
+static void add_stereo_c(float *restrict o, const float *restrict yl, const float *restrict yr,
+                         float gl, float gr, int cn)
+{
+    for (int i = 0; i < cn; i++) { o[2*i] += yl[i] * gl; o[2*i+1] += yr[i] * gr; }
+}
+
+/* Playhead positions for up to `want` frames: idx[i] = floor(p), fr[i] = p - idx[i], then
+ * p += rate, stopping before the first p >= Ld.  Returns the count and updates *pp.
+ *
+ * The playhead is defined as a sequential double addition (p += rate per frame), a dependency
+ * chain that would cost a full add latency per frame.  Inside one binade [2^(e-1), 2^e) doubles
+ * sit on a fixed grid u = 2^(e-53), and p is on it, so round(p + rate) == p + round_u(rate)
+ * (unless rate is exactly halfway between grid points: ties-to-even would then depend on p).
+ * While the sum stays in the binade, p_k = p_0 + k * round_u(rate) exactly, which is
+ * vectorisable and bit-identical to the sequential sum.  Binade crossings (a handful per
+ * voice), p < 1 and ties take the plain sequential step. */
+static int positions(double *pp, double rate, double Ld, int want,
+                     int32_t *restrict idx, float *restrict fr)
+{
+    double p = *pp;
+    int cn = 0;
+    while (cn < want && p < Ld) {
+        const int rem = want - cn;
+        if (p >= 1.0 && rem >= 8) {
+            int ex;
+            (void)frexp(p, &ex);                       /* p in [2^(ex-1), 2^ex) */
+            const double hi = ldexp(1.0, ex), u = ldexp(1.0, ex - 53);
+            const double q = rate / u, qr = rint(q);   /* exact scaling by a power of two */
+            const double ru = qr * u;
+            if (ru > 0.0 && qr - q != 0.5 && q - qr != 0.5) {
+                const double lim = hi < Ld ? hi : Ld;
+                /* K = number of k >= 0 with p + k*ru < lim (capped at rem + 1); all these sums
+                 * are exact, so the comparisons are too. */
+                const double kd = (lim - p) / ru;
+                int64_t K = kd > (double)rem ? (int64_t)rem + 1 : (int64_t)kd;
+                while (K > 0 && p + (double)(K - 1) * ru >= lim) K--;
+                while (K <= rem && p + (double)K * ru < lim) K++;
+                const int n = (int)min64(K, rem);
+                if (n >= 4) {
+                    int32_t *restrict ix = idx + cn;
+                    float *restrict fx = fr + cn;
+                    for (int i = 0; i < n; i++) {
+                        const double pk = p + (double)i * ru;
+                        const int32_t k = (int32_t)pk;
+                        ix[i] = k;
+                        fx[i] = (float)(pk - (double)k);
+                    }
+                    p = (p + (double)(n - 1) * ru) + rate;   /* the next step may leave the binade */
+                    cn += n;
+                    continue;
+                }
+            }
+        }
+        const int32_t k = (int32_t)p;
+        idx[cn] = k;
+        fr[cn] = (float)(p - (double)k);
+        p += rate;
+        cn++;
+    }
+    *pp = p;
+    return cn;
+}
+
 /* Render up to n frames with segment s; stops early when pos reaches L.  Returns frames rendered. */
 static int64_t render_general(bf_voice *v, const env_seg *s, int64_t a0, int64_t n, int64_t L,
                               float *o1, float *o2)
@@ -231,27 +305,33 @@ static int64_t render_general(bf_voice *v, const env_seg *s, int64_t a0, int64_t
     const float *base = v->reverse ? v->data + (v->end_point - 1) * ch : v->data + v->start_point * ch;
     const double Ld = (double)L, rate = v->rate;
     double p = v->pos;
+    /* constant envelope segment: e = b0*k0 exactly, as env_gains would compute it */
+    const int constant = s->b1 == 0.0f && s->k1 == 0.0f;
+    const float ec = s->b0 * s->k0, cgl = ec * v->gain_l, cgr = ec * v->gain_r;
     int64_t done = 0;
     while (done < n) {
         const int want = (int)min64(BF_CHUNK, n - done);
-        int cn = 0;
-        for (; cn < want; cn++) {
-            if (p >= Ld) break;
-            const int64_t k = (int64_t)p;
-            idx[cn] = (int32_t)k;
-            fr[cn] = (float)(p - (double)k);
-            p += rate;
-        }
+        const int cn = positions(&p, rate, Ld, want, idx, fr);
         if (cn == 0) break;
-        env_gains(s, a0 + done, cn, v->gain_l, v->gain_r, egl, egr);
         interp_channel(base, step, L, 0, v->interp, idx, fr, cn, yl);
-        if (ch == 2) {
-            interp_channel(base, step, L, 1, v->interp, idx, fr, cn, yr);
-            add_stereo(o1 + 2*done, yl, yr, egl, egr, cn);
-            if (o2) add_stereo(o2 + 2*done, yl, yr, egl, egr, cn);
+        if (ch == 2) interp_channel(base, step, L, 1, v->interp, idx, fr, cn, yr);
+        if (constant) {
+            if (ch == 2) {
+                add_stereo_c(o1 + 2*done, yl, yr, cgl, cgr, cn);
+                if (o2) add_stereo_c(o2 + 2*done, yl, yr, cgl, cgr, cn);
+            } else {
+                add_mono_c(o1 + 2*done, yl, cgl, cgr, cn);
+                if (o2) add_mono_c(o2 + 2*done, yl, cgl, cgr, cn);
+            }
         } else {
-            add_mono(o1 + 2*done, yl, egl, egr, cn);
-            if (o2) add_mono(o2 + 2*done, yl, egl, egr, cn);
+            env_gains(s, a0 + done, cn, v->gain_l, v->gain_r, egl, egr);
+            if (ch == 2) {
+                add_stereo(o1 + 2*done, yl, yr, egl, egr, cn);
+                if (o2) add_stereo(o2 + 2*done, yl, yr, egl, egr, cn);
+            } else {
+                add_mono(o1 + 2*done, yl, egl, egr, cn);
+                if (o2) add_mono(o2 + 2*done, yl, egl, egr, cn);
+            }
         }
         done += cn;
         if (cn < want) break;

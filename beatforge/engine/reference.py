@@ -85,6 +85,26 @@ def _interpolate(r: np.ndarray, pos: np.ndarray, cubic: bool) -> np.ndarray:
     return y0 + f * (c1 + f * (c2 + f * c3))
 
 
+def _playhead(pos: float, rate: float, L: int, limit: int):
+    """Positions of the next frames, stopping at the first one >= L or after ``limit`` frames.
+
+    Returns ``(positions, m)``: ``positions[:m]`` are the frames to render (all < L) and
+    ``positions[m]`` is the playhead afterwards.  Positions are sequential double additions
+    (``np.add.accumulate``), exactly what the C loop computes.
+    """
+    # Estimate how many frames the region has left (a little generously, to absorb rounding),
+    # so a long render does not build a position array for the whole block.
+    need = min(limit, max(0, int((L - pos) / rate * (1 + 1e-9))) + 8)
+    while True:
+        steps = np.full(need + 1, rate)
+        steps[0] = pos
+        positions = np.add.accumulate(steps)
+        m = int(np.searchsorted(positions[:need], float(L), side="left"))   # frames with pos < L
+        if m < need or need == limit:
+            return positions, m
+        need = min(limit, 2 * need)     # estimate fell short: extend (same sequence, recomputed)
+
+
 def _render_voice(v, src, out, stem_out) -> None:
     nframes = out.shape[0]
     if v["data"] == 0 or src is None:
@@ -100,11 +120,7 @@ def _render_voice(v, src, out, stem_out) -> None:
     age0 = int(v["age"])
     eend = _env_end(v)
     m_env = max(0, min(nframes - skip, eend - age0))
-    rate = float(v["rate"])
-    steps = np.full(m_env + 1, rate)
-    steps[0] = v["pos"]
-    positions = np.add.accumulate(steps)          # sequential, like the C playhead
-    m = int(np.searchsorted(positions[:m_env], float(L), side="left"))  # frames with pos < L
+    positions, m = _playhead(float(v["pos"]), float(v["rate"]), L, m_env)
     if m > 0:
         y = _interpolate(_region(v, src), positions[:m], cubic=bool(v["interp"]))
         e = envelope(v, age0 + np.arange(m, dtype=np.int64))
