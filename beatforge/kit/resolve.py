@@ -145,4 +145,4 @@ def _load_cached(path: str, mtime_ns: int) -> Kit:
 
 
 # The formats that register themselves (imported last: they import register_format from here).
-from .formats import hydrogen as _hydrogen  # noqa: E402,F401
+from .formats import hydrogen as _hydrogen, sfz as _sfz  # noqa: E402,F401
