@@ -353,13 +353,14 @@ def _describe(a) -> str:
 
 
 _INT_LIMIT = 2**31 - 1   # envelope lengths (ramps are evaluated with int32 frame counters)
+_AGE_LIMIT = 2**62       # frame counts the C code adds together without overflowing int64
 
 
 def _check_params(*, offset, rate, pos, gain_l, gain_r, stem, attack, hold, decay, sustain, release,
                   release_at, kill_at, kill_len):
     """Validate scalar or array voice parameters; raise ValueError naming the first bad value."""
     checks = (
-        ("offset", offset, lambda x: x >= 0, ">= 0"),
+        ("offset", offset, lambda x: (x >= 0) & (x <= _AGE_LIMIT), f"0..{_AGE_LIMIT}"),
         ("rate", rate, lambda x: np.isfinite(x) & (x > 0), "finite and > 0"),
         ("pos", pos, lambda x: np.isfinite(x) & (x >= 0), "finite and >= 0"),
         ("gain_l", gain_l, np.isfinite, "finite"),
@@ -370,8 +371,8 @@ def _check_params(*, offset, rate, pos, gain_l, gain_r, stem, attack, hold, deca
         ("decay", decay, lambda x: (x >= 0) & (x <= _INT_LIMIT), f"0..{_INT_LIMIT}"),
         ("sustain", sustain, lambda x: (x >= 0) & (x <= 1), "in 0..1"),
         ("release", release, lambda x: (x >= 0) & (x <= _INT_LIMIT), f"0..{_INT_LIMIT}"),
-        ("release_at", release_at, lambda x: x >= -1, "-1 (never) or >= 0"),
-        ("kill_at", kill_at, lambda x: x >= -1, "-1 (never) or >= 0"),
+        ("release_at", release_at, lambda x: (x >= -1) & (x <= _AGE_LIMIT), f"-1 (never) or 0..{_AGE_LIMIT}"),
+        ("kill_at", kill_at, lambda x: (x >= -1) & (x <= _AGE_LIMIT), f"-1 (never) or 0..{_AGE_LIMIT}"),
         ("kill_len", kill_len, lambda x: (x >= 1) & (x <= _INT_LIMIT), f"1..{_INT_LIMIT}"),
     )
     for name, value, ok, what in checks:
