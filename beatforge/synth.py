@@ -167,7 +167,6 @@ def _square_bank(freqs, n: int, sample_rate: int, rng: np.random.Generator,
 
 
 def _biquad_coeffs(kind: str, freq_hz: float, q: float, sample_rate: int, gain_db: float = 0.0):
-    nyq = 0.5 * sample_rate
     freq_hz = min(max(float(freq_hz), 1.0), 0.49 * sample_rate)
     w0 = 2.0 * np.pi * freq_hz / sample_rate
     cw, sw = math.cos(w0), math.sin(w0)
@@ -187,7 +186,6 @@ def _biquad_coeffs(kind: str, freq_hz: float, q: float, sample_rate: int, gain_d
         a = (1 + alpha / amp, -2 * cw, 1 - alpha / amp)
     else:  # pragma: no cover - internal
         raise ValueError(kind)
-    del nyq
     return b, a
 
 

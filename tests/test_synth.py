@@ -170,6 +170,16 @@ def test_lofi_character():
         synth.lofi(clean, bits=0)
 
 
+@pytest.mark.parametrize("kind, order", [("lowpass", 2), ("lowpass", 4), ("highpass", 4)])
+def test_fft_filters_match_an_iir_loop(kind, order):
+    from scipy.signal import butter, sosfilt
+
+    x = np.random.default_rng(0).standard_normal(3000)
+    ours = getattr(synth, kind)(x, 1500.0, SR, order=order)
+    ref = sosfilt(butter(order, 1500.0, btype=kind, fs=SR, output="sos"), x)
+    assert np.allclose(ours, ref, atol=1e-9)
+
+
 def test_bad_arguments_raise():
     with pytest.raises(ValueError, match="decay_seconds"):
         synth.kick(decay_seconds=0)
