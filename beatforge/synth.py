@@ -54,6 +54,7 @@ __all__ = [
     "clap",
     "hat",
     "open_hat",
+    "shaker",
     "rim",
     "tom",
     "crash",
@@ -416,6 +417,25 @@ def open_hat(decay_seconds: float = 0.85, tone_hz: float = 7000.0, noise_level: 
                peak_db=peak_db, sample_rate=sample_rate, seed=seed)
 
 
+def shaker(decay_seconds: float = 0.1, attack_seconds: float = 0.014, tone_hz: float = 6500.0,
+           length_seconds: float | None = None, peak_db: float = -1.0,
+           sample_rate: int = 44100, seed=0) -> np.ndarray:
+    """Shaker: high band of noise with a soft swell (``attack_seconds``) and a short decay.
+
+    The swell is what makes it a shaker (beads hitting the shell) rather than a hat.
+    """
+    rng = _rng(seed)
+    n = _frames(length_seconds or min(0.6, attack_seconds + decay_seconds + 0.02), sample_rate)
+    t = _time(n, sample_rate)
+    grains = _filtered_noise(rng, n, [("highpass", tone_hz * 0.6, 0.7), ("highpass", tone_hz * 0.6, 0.7),
+                                      ("peak", tone_hz, 1.0, 6.0), ("lowpass", 15000.0, 0.7)],
+                             sample_rate)
+    swell = np.sin(0.5 * np.pi * np.minimum(1.0, t / attack_seconds)) ** 2
+    out = grains * swell * _decay(t, decay_seconds, attack_seconds)
+    out[t < attack_seconds] = (grains * swell)[t < attack_seconds]
+    return _finish(out, sample_rate, peak_db)
+
+
 def rim(pitch_hz: float = 1700.0, low_hz: float = 480.0, decay_seconds: float = 0.045,
         click_level: float = 0.5, drive: float = 0.8, length_seconds: float | None = None,
         peak_db: float = -1.0, sample_rate: int = 44100, seed=0) -> np.ndarray:
@@ -628,6 +648,8 @@ def _factory_sounds(sr):
         "hat_3": lambda: hat(sample_rate=sr, seed=3, decay_seconds=0.12),
         "openhat": lambda: open_hat(sample_rate=sr, seed=1),
         "rim": lambda: rim(sample_rate=sr, seed=1),
+        "shaker_1": lambda: shaker(sample_rate=sr, seed=1),
+        "shaker_2": lambda: shaker(sample_rate=sr, seed=2, decay_seconds=0.09, tone_hz=7000.0),
         "lowtom": lambda: tom(pitch_hz=82.0, decay_seconds=0.8, sample_rate=sr, seed=1),
         "tom": lambda: tom(pitch_hz=110.0, decay_seconds=0.7, sample_rate=sr, seed=2),
         "midtom": lambda: tom(pitch_hz=131.0, decay_seconds=0.65, sample_rate=sr, seed=3),
@@ -664,6 +686,10 @@ def _lofi_sounds(sr):
         "openhat": lambda: lofi(open_hat(decay_seconds=0.6, tone_hz=5500.0, noise_level=0.6,
                                          sample_rate=sr, seed=11), **{**dust, "cutoff_hz": 10000.0}),
         "rim": lambda: lofi(rim(pitch_hz=1500.0, low_hz=420.0, sample_rate=sr, seed=11), **dust),
+        "shaker_1": lambda: lofi(shaker(tone_hz=5500.0, sample_rate=sr, seed=11),
+                                 **{**dust, "cutoff_hz": 10000.0}),
+        "shaker_2": lambda: lofi(shaker(tone_hz=5800.0, decay_seconds=0.09, sample_rate=sr, seed=12),
+                                 **{**dust, "cutoff_hz": 10000.0}),
         "lowtom": lambda: lofi(tom(pitch_hz=78.0, decay_seconds=0.6, drive=0.5, sample_rate=sr,
                                    seed=11), **dust),
         "tom": lambda: lofi(tom(pitch_hz=104.0, decay_seconds=0.55, drive=0.5, sample_rate=sr,
@@ -690,6 +716,7 @@ _PADS = (
     ("rim", ["rim"], 37, -4.0, []),
     ("hat", ["hat_1", "hat_2", "hat_3"], 42, -6.0, ['choke_group = "hats"']),
     ("openhat", ["openhat"], 46, -7.0, ['choke_group = "hats"', 'choked_by = ["hats"]']),
+    ("shaker", ["shaker_1", "shaker_2"], 70, -9.0, []),
     ("lowtom", ["lowtom"], 41, -2.0, ["pan = -0.3"]),
     ("tom", ["tom"], 45, -2.0, ["pan = -0.1"]),
     ("midtom", ["midtom"], 47, -2.0, ["pan = 0.1"]),

@@ -1,4 +1,4 @@
-"""Afrobeats: 106 bpm, syncopated kick, rim "clave", shuffling hats and a log-drum-ish tom line.
+"""Afrobeats: 106 bpm, syncopated kick, rim "clave", shuffling shaker and a log-drum-ish tom line.
 
 A touch of swing (55) gives the 16ths their bounce.
 """
@@ -13,8 +13,10 @@ beat.track("clap",   "....x.......x... | ....x.......x... | ....x.......x... | .
            gain_db=-3)
 beat.track("rim",    "..x..x....x..x.. | ..x..x....x..x.. | ..x..x....x..x.. | ..x..x....x..x..",
            gain_db=-3, pan=0.3)
-beat.track("hat",    "xoxxxoxxxoxxxoxx | xoxxxoxxxoxxxoxx | xoxxxoxxxoxxxoxx | xoxxxoxxxoxx....",
-           gain_db=-4, pan=-0.2)
+beat.track("hat",    "x.x.x.x.x.x.x.x. | x.x.x.x.x.x.x.x. | x.x.x.x.x.x.x.x. | x.x.x.x.x.x.....",
+           gain_db=-5, pan=-0.2)
+beat.track("shaker", "xoxxxoxxxoxxxoxx | xoxxxoxxxoxxxoxx | xoxxxoxxxoxxxoxx | xoxxxoxxxoxxxoxx",
+           gain_db=-1, pan=0.25)
 beat.track("openhat", "................ | ................ | ................ | ............x...",
            gain_db=-3)
 beat.track("cowbell", "x.......x.x..... | ................ | x.......x.x..... | ................",

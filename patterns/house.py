@@ -14,6 +14,8 @@ beat.track("clap",   "....x.......x... | ....x.......x... | ....x.......x... | .
 beat.track("openhat", "..x...x...x...x. | ..x...x...x...x. | ..x...x...x...x. | ..x...x...x...x.")
 beat.track("hat",    "oo..oo..oo..oo.. | oo..oo..oo..oo.. | oo..oo..oo..oo.. | oo..oo..oo..oo..",
            gain_db=2, pan=-0.2)
+beat.track("shaker", ".x.x.x.x.x.x.x.x | .x.x.x.x.x.x.x.x | .x.x.x.x.x.x.x.x | .x.x.x.x.x.x.x.x",
+           gain_db=-3, pan=0.2)
 beat.track("rim",    "...x..x.......x. | ...x..x......x.. | ...x..x.......x. | ...x..x...x..x..",
            gain_db=-4, pan=0.3)
 beat.track("crash",  "x............... | ................ | ................ | ................",

@@ -23,6 +23,7 @@ VOICES = {
     "clap": synth.clap,
     "hat": synth.hat,
     "open_hat": synth.open_hat,
+    "shaker": synth.shaker,
     "rim": synth.rim,
     "tom": synth.tom,
     "crash": synth.crash,
@@ -141,6 +142,7 @@ def test_spectral_balance(sounds):
     assert _centroid_hz(sounds["hat"]) > 5000
     assert _centroid_hz(sounds["open_hat"]) > 5000
     assert _centroid_hz(sounds["crash"]) > 3000
+    assert _centroid_hz(sounds["shaker"]) > 5000
     assert 400 < _centroid_hz(sounds["snare"]) < 5000
     assert 500 < _centroid_hz(sounds["clap"]) < 5000
     hat = _mono(sounds["hat"]).astype(np.float64)
@@ -211,7 +213,7 @@ def test_kit_toml_is_valid(kit):
     assert data["kit"]["license"] == "CC0-1.0"
     assert (folder / "LICENSE").is_file()
     pads = data["pads"]
-    for required in ("kick", "snare", "clap", "hat", "openhat", "rim", "tom", "lowtom",
+    for required in ("kick", "snare", "clap", "hat", "openhat", "shaker", "rim", "tom", "lowtom",
                      "midtom", "hightom", "crash", "ride", "808"):
         assert required in pads, required
     notes = [pad["note"] for pad in pads.values()]
