@@ -148,6 +148,9 @@ class Beat:
 
         bars = self.length_bars() if bars is None else bars
         _check_render_args(bars, sample_rate, tail)
+        if path is not None and os.path.splitext(os.fspath(path))[1].lower() in (".mid", ".midi"):
+            self.to_midi(path, bars=bars)   # a MIDI file instead of audio; the audio is still returned
+            path = None
         if path is not None:
             check_writable(path, bit_depth)
         kit = self.load_kit()
@@ -161,6 +164,25 @@ class Beat:
             write_stems(stems, stem_audio, sample_rate, bit_depth, suffix=os.path.splitext(os.fspath(path))[1]
                         if path is not None else ".wav")
         return mix
+
+    # -- MIDI ---------------------------------------------------------------------------------
+    def to_midi(self, path: str | os.PathLike, bars: int | None = None, straight: bool = False):
+        """Write the beat as a type 1 Standard MIDI File (see :mod:`beatforge.io.midi`).
+
+        Swing (and any micro-timing) is baked into the note positions; ``straight=True``
+        exports the grid as written instead.
+        """
+        from .io.midi import write_midi
+
+        return write_midi(self, path, bars=bars, straight=straight)
+
+    @classmethod
+    def from_midi(cls, path: str | os.PathLike, quantize: int = 16, kit: Any = "factory") -> "Beat":
+        """A beat of editable grid tracks (one per MIDI track and note, velocities kept) from a
+        drum MIDI file, onsets snapped to 1/*quantize* of a bar."""
+        from .io.midi import beat_from_midi
+
+        return beat_from_midi(path, quantize=quantize, kit=kit)
 
     def __repr__(self):
         return (f"Beat(bpm={self.bpm}, swing={self.swing}, kit={self.kit!r}, seed={self.seed}, "

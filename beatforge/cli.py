@@ -36,7 +36,7 @@ def main():
 @main.command()
 @click.argument("source", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="Output file; the format follows the extension (.wav .flac .aiff .ogg .mp3).")
+              help="Output file; the format follows the extension (.wav .flac .aiff .ogg .mp3, or .mid for MIDI).")
 @click.option("--kit", help="Kit name or path (overrides the beat's kit).")
 @click.option("--bpm", type=click.FloatRange(20, 999), help="Tempo (overrides the beat's).")
 @click.option("--bars", type=click.IntRange(1), help="Bars to render (default: the beat's length).")
@@ -48,15 +48,30 @@ def main():
 @click.option("--stems", "stems_dir", type=click.Path(file_okay=False), help="Also write one file per track here.")
 @click.option("--tail", type=click.Choice(["cut", "keep", "wrap"]), default="cut", show_default=True,
               help="cut: exactly the bars; keep: add the decaying tail; wrap: fold the tail onto the start.")
-def render(source, output, kit, bpm, bars, swing, seed, sample_rate, bit_depth, stems_dir, tail):
-    """Render a pattern file (SOURCE, defining `beat` or `song`) to an audio file."""
+@click.option("--straight", is_flag=True, help="MIDI output: export the grid as written (no swing, no micro-timing).")
+def render(source, output, kit, bpm, bars, swing, seed, sample_rate, bit_depth, stems_dir, tail, straight=False):
+    """Render SOURCE (a pattern file defining `beat` or `song`, a MIDI file or a Hydrogen song)
+    to an audio file, or to a MIDI file when OUTPUT ends in .mid."""
+    import warnings
+
     from .source import load_source
 
-    beat = load_source(source)
-    overrides = {k: v for k, v in (("kit", kit), ("bpm", bpm), ("swing", swing), ("seed", seed)) if v is not None}
-    if overrides:
-        beat = beat.replace(**overrides)
-    beat.render(output, bars=bars, sample_rate=sample_rate, bit_depth=int(bit_depth), tail=tail, stems=stems_dir)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        beat = load_source(source)
+        overrides = {k: v for k, v in (("kit", kit), ("bpm", bpm), ("swing", swing), ("seed", seed)) if v is not None}
+        if overrides:
+            beat = beat.replace(**overrides)
+        if output.lower().endswith((".mid", ".midi")):
+            if not hasattr(beat, "to_midi"):
+                raise BeatforgeError(f"{source}: MIDI export is not available for {type(beat).__name__}")
+            beat.to_midi(output, bars=bars, straight=straight)
+        else:
+            beat.render(output, bars=bars, sample_rate=sample_rate, bit_depth=int(bit_depth), tail=tail,
+                        stems=stems_dir)
+    for w in caught:
+        if issubclass(w.category, UserWarning):
+            click.echo(f"warning: {w.message}", err=True)
     click.echo(f"wrote {output}", err=True)
 
 

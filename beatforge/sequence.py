@@ -86,7 +86,9 @@ def seconds_to_frame(seconds: Fraction, sample_rate: int) -> int:
     >>> seconds_to_frame(Fraction(1, 8), 48000)
     6000
     """
-    return math.floor(Fraction(seconds) * sample_rate + Fraction(1, 2))
+    seconds = Fraction(seconds)
+    num, den = seconds.numerator * sample_rate, seconds.denominator
+    return (2 * num + den) // (2 * den)
 
 
 def sequence(beat: "Beat", bars: int | Fraction, sample_rate: int) -> list[Hit]:
@@ -124,7 +126,7 @@ def _event_hits(track, ev, swing, bpm, sample_rate) -> Iterable[tuple[Fraction, 
     params = dict(value) if isinstance(value, dict) else {"pad": value}
     pad = params.get("pad", track.pad if track.pad is not None else track.name)
     onset = swing_time(Fraction(ev.begin), swing)
-    seconds = onset * BEATS_PER_CYCLE * 60 / bpm
+    seconds = Fraction(onset.numerator * (BEATS_PER_CYCLE * 60) * bpm.denominator, onset.denominator * bpm.numerator)
     yield seconds, Hit(
         frame=seconds_to_frame(seconds, sample_rate),
         track=track.name,

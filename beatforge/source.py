@@ -18,6 +18,21 @@ def register_loader(suffix: str, loader) -> None:
     LOADERS[suffix.lower()] = loader
 
 
+def _lazy(module: str, name: str):
+    """A loader imported on first use (keeps ``import beatforge`` light)."""
+
+    def load(path):
+        import importlib
+
+        return getattr(importlib.import_module(module, __package__), name)(path)
+
+    return load
+
+
+register_loader(".mid", _lazy(".io.midi", "load_midi"))
+register_loader(".midi", _lazy(".io.midi", "load_midi"))
+
+
 def load_source(path: str | os.PathLike):
     """The beat or song a source file describes.
 

@@ -1,0 +1,570 @@
+"""Standard MIDI Files both ways: beats to SMF, and any drum SMF to a playable beat.
+
+Export (:func:`write_midi`, ``Beat.to_midi``)
+    Type 1.  Track 0 is the conductor (name, 4/4 time signature, tempo); then one MIDI
+    track per beat track, named after it, drums on channel 10.  A hit's note is the kit
+    pad's own note, else the General MIDI note for the pad's name; pads that have neither
+    get free notes, recorded in a ``beatforge pad NOTE=NAME`` text event so beatforge maps
+    them back.  Onsets come exact from the sequencer (swing and any micro-timing already
+    applied) and are converted to ticks once: the resolution (PPQ) is the smallest multiple
+    of 960 (up to 32640) in which every onset is a whole tick, so swing on a straight grid
+    is exact (any whole or half percent fits in 4800); when no such PPQ exists (random
+    humanize, odd nudges) 4800 is used and onsets are rounded to the nearest tick (halves up).
+    ``straight=True`` exports the grid as written (no swing, no micro-timing).
+    The tempo event holds whole microseconds per quarter; the exact tempo rides along in a
+    ``beatforge bpm=N/D`` text event, which the importer uses when it agrees with the tempo
+    event, so export -> import puts every hit on its original frame at any tempo.
+    The bytes depend only on the beat (no dates, no dict order).
+
+Import (:func:`read_midi`, ``load_source("x.mid")``)
+    Type 0 and 1 (type 2: each track is laid after the previous one).  Every note-on
+    (velocity > 0) becomes a hit on the pad for its note number (``kit.pad(note)``: the
+    kit's own notes, else General MIDI), with its velocity and its length (gated pads
+    release at the note-off).  Ticks become frames through the tempo map, exactly:
+    ``seconds = sum(ticks * tempo_us / (ppq * 10**6))`` per tempo segment, then the one
+    rounding rule ``frame = floor(seconds * rate + 1/2)``.  Notes the kit has no pad for
+    are skipped with a warning naming them.  One MIDI track is one stem; a type 0 file is
+    split by channel.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+import re
+import warnings
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+from ..errors import BeatforgeError
+from ..sequence import BEATS_PER_CYCLE, Hit, seconds_to_frame, swing_time
+from .playable import Playable
+
+DRUM_CHANNEL = 9              # channel 10, counted from 0
+BASE_PPQ = 960
+MAX_PPQ = 32640               # largest multiple of 960 that fits the 15-bit division field
+FALLBACK_PPQ = 4800
+MIDI_SUFFIXES = (".mid", ".midi", ".smf")
+
+_BPM_TEXT = re.compile(r"^beatforge bpm=(\d+)/(\d+)$")
+_PAD_TEXT = re.compile(r"^beatforge pad (\d+)=(.+)$")
+_TRACK_TEXT = re.compile(r"^beatforge track pitch=(\S+) pan=(\S+) gain_db=(\S+)$")
+
+
+class MidiWarning(UserWarning):
+    """Something in a MIDI file could not be played (e.g. notes the kit has no pad for)."""
+
+
+# ------------------------------------------------------------------------------------------
+# export
+
+
+def choose_ppq(beat_times) -> tuple[int, bool]:
+    """``(ppq, exact)``: the smallest multiple of 960 in which every time (in quarter notes,
+    Fractions) is a whole number of ticks, or ``(4800, False)`` when none up to 32640 is.
+
+    >>> choose_ppq([Fraction(0), Fraction(1, 4), Fraction(7, 25)])
+    (4800, True)
+    """
+    need = 1
+    for t in beat_times:
+        d = Fraction(t).denominator
+        need = need * d // math.gcd(need, d)
+        if need > MAX_PPQ:
+            return FALLBACK_PPQ, False
+    k = need // math.gcd(need, BASE_PPQ)       # BASE_PPQ * k is the lcm
+    ppq = BASE_PPQ * k
+    if ppq > MAX_PPQ:
+        return FALLBACK_PPQ, False
+    return ppq, True
+
+
+def _round_half_up(x: Fraction) -> int:
+    return math.floor(x + Fraction(1, 2))
+
+
+def midi_bytes(beat, bars=None, straight: bool = False) -> bytes:
+    """The Standard MIDI File of *beat* (see the module docs), as bytes."""
+    import io
+
+    mid = build_midi(beat, bars=bars, straight=straight)
+    buf = io.BytesIO()
+    mid.save(file=buf)
+    return buf.getvalue()
+
+
+def write_midi(beat, path: str | os.PathLike, bars=None, straight: bool = False) -> Path:
+    """Write *beat* as a type 1 Standard MIDI File at *path* (atomically)."""
+    path = Path(path)
+    folder = path.expanduser().resolve().parent
+    if not folder.is_dir():
+        raise BeatforgeError(f"{path}: cannot write output: folder {folder} does not exist")
+    data = midi_bytes(beat, bars=bars, straight=straight)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise BeatforgeError(f"{path}: cannot write output: {e.strerror or e}") from None
+    return path
+
+
+def build_midi(beat, bars=None, straight: bool = False):
+    """A ``mido.MidiFile`` for *beat* (type 1, conductor track + one track per beat track)."""
+    import mido
+
+    from ..sequence import timed_hits
+
+    bars = beat.length_bars() if bars is None else bars
+    bpm = Fraction(beat.bpm)
+    kit = beat.load_kit()
+    timed = timed_hits(beat, bars, 44100, straight=straight)
+    quarters = [seconds * bpm / 60 for seconds, _ in timed]
+    end_q = Fraction(bars) * BEATS_PER_CYCLE
+    ppq, exact = choose_ppq(quarters + [end_q])
+    if not exact:
+        # the end of the file and the straight grid stay exact at this resolution
+        pass
+    end_tick = _round_half_up(end_q * ppq)
+
+    notes, pad_map = _note_numbers(beat, kit, [h for _, h in timed])
+    by_track: dict[str, list] = {t.name: [] for t in beat.tracks if not t.mute}
+    sec_per_tick = Fraction(60) / (bpm * ppq)
+    for q, (seconds, hit) in zip(quarters, timed):
+        tick = max(0, _round_half_up(q * ppq))
+        length = None
+        if hit.length is not None:
+            length = max(1, _round_half_up(Fraction(hit.length, 44100) / sec_per_tick))
+        by_track.setdefault(hit.track, []).append((tick, notes[_pad_key(hit.pad)], hit, length))
+
+    mid = mido.MidiFile(type=1, ticks_per_beat=ppq)
+    conductor = mido.MidiTrack()
+    conductor.append(mido.MetaMessage("track_name", name=beat.name or "beatforge", time=0))
+    conductor.append(mido.MetaMessage("time_signature", numerator=4, denominator=4, clocks_per_click=24,
+                                      notated_32nd_notes_per_beat=8, time=0))
+    conductor.append(mido.MetaMessage("set_tempo", tempo=_tempo_us(bpm), time=0))
+    conductor.append(mido.MetaMessage("text", text=f"beatforge bpm={bpm.numerator}/{bpm.denominator}", time=0))
+    for note in sorted(pad_map):
+        conductor.append(mido.MetaMessage("text", text=f"beatforge pad {note}={pad_map[note]}", time=0))
+    conductor.append(mido.MetaMessage("end_of_track", time=end_tick))
+    mid.tracks.append(conductor)
+
+    default_len = max(1, ppq // 8)      # a 32nd note
+    params = {t.name: t for t in beat.tracks}
+    for name, items in by_track.items():
+        track = mido.MidiTrack()
+        track.append(mido.MetaMessage("track_name", name=name, time=0))
+        t = params.get(name)
+        if t is not None and (t.pitch or t.pan or t.gain_db):
+            track.append(mido.MetaMessage(
+                "text", text=f"beatforge track pitch={t.pitch!r} pan={t.pan!r} gain_db={t.gain_db!r}", time=0))
+        if t is not None and t.pan:
+            track.append(mido.Message("control_change", channel=DRUM_CHANNEL, control=10,
+                                      value=max(0, min(127, round((t.pan + 1) * 63.5))), time=0))
+        # next onset of the same note on this track, so a note ends before it sounds again
+        items.sort(key=lambda x: (x[0], x[1]))
+        next_on: dict[int, int] = {}
+        events = []
+        for tick, note, hit, length in reversed(items):
+            gap = next_on.get(note, end_tick + default_len) - tick
+            dur = min(length if length is not None else default_len, gap) if gap > 0 else 1
+            dur = max(1, dur)
+            next_on[note] = tick
+            vel = max(1, min(127, _round_half_up(Fraction(hit.velocity))))
+            events.append((tick, 1, note, vel))
+            events.append((tick + dur, 0, note, 0))
+        events.sort()
+        now = 0
+        for tick, is_on, note, vel in events:
+            kind = "note_on" if is_on else "note_off"
+            track.append(mido.Message(kind, channel=DRUM_CHANNEL, note=note, velocity=vel if is_on else 0,
+                                      time=tick - now))
+            now = tick
+        track.append(mido.MetaMessage("end_of_track", time=max(0, end_tick - now)))
+        mid.tracks.append(track)
+    return mid
+
+
+def _tempo_us(bpm: Fraction) -> int:
+    return max(1, min(0xFFFFFF, _round_half_up(Fraction(60_000_000) / bpm)))
+
+
+def _pad_key(ref):
+    return (type(ref) is int, ref)
+
+
+def _note_numbers(beat, kit, hits) -> tuple[dict, dict[int, str]]:
+    """MIDI note per pad reference, and the notes given to pads without one (note -> pad name)."""
+    from ..kit.names import normalise
+
+    notes: dict = {}
+    pending = []
+    used: set[int] = set()
+    for hit in hits:
+        key = _pad_key(hit.pad)
+        if key in notes:
+            continue
+        if isinstance(hit.pad, int):
+            notes[key] = hit.pad
+            used.add(hit.pad)
+            continue
+        pad = kit.pad(hit.pad)
+        note = kit.note_of(pad)
+        if note is None:
+            pending.append((key, pad))
+            notes[key] = None
+        else:
+            notes[key] = note
+            used.add(note)
+    pad_map: dict[int, str] = {}
+    given: dict[str, int] = {}
+    free = (n for n in list(range(60, 128)) + list(range(59, -1, -1)) if n not in used)
+    for key, pad in pending:
+        k = normalise(pad.name)
+        if k not in given:
+            given[k] = next(free)
+            pad_map[given[k]] = pad.name
+        notes[key] = given[k]
+    return notes, pad_map
+
+
+# ------------------------------------------------------------------------------------------
+# import
+
+
+@dataclass(frozen=True)
+class MidiNote:
+    tick: int
+    track: int            # index into MidiSong.track_names
+    note: int
+    velocity: int
+    length: int | None    # ticks until the note-off, None when it never ends
+
+
+@dataclass
+class MidiSong:
+    """What a MIDI file says, in ticks: notes, tempo map, tracks, length."""
+
+    ppq: int
+    tempos: list[tuple[int, Fraction]]        # (tick, seconds per quarter), sorted, first at tick 0
+    notes: list[MidiNote]
+    track_names: list[str]
+    end_tick: int
+    bar_ticks: int
+    pad_map: dict[int, str] = field(default_factory=dict)
+    track_params: dict[int, tuple[float, float, float]] = field(default_factory=dict)
+    name: str | None = None
+
+
+def parse_midi(path: str | os.PathLike) -> MidiSong:
+    """Read a Standard MIDI File into a :class:`MidiSong` (errors as BeatforgeError naming the file)."""
+    import mido
+
+    try:
+        mid = mido.MidiFile(str(path), clip=True)
+    except (OSError, EOFError, ValueError, KeyError, IndexError) as e:
+        raise BeatforgeError(f"{path}: not a readable MIDI file ({e})") from None
+    ppq = mid.ticks_per_beat
+    if not isinstance(ppq, int) or ppq <= 0:
+        raise BeatforgeError(f"{path}: SMPTE time division is not supported (need ticks per quarter note)")
+
+    tempo_events: list[tuple[int, int, int]] = []   # (tick, order, microseconds per quarter)
+    exact_bpm: list[Fraction] = []
+    notes: list[MidiNote] = []
+    names: list[str] = []
+    keys: dict = {}
+    pad_map: dict[int, str] = {}
+    track_params: dict[int, tuple[float, float, float]] = {}
+    time_sig = None
+    end_tick = 0
+    offset = 0
+    order = 0
+    song_name = None
+    for ti, track in enumerate(mid.tracks):
+        tick = offset
+        name = None
+        params = None
+        open_notes: dict[tuple[int, int], list] = {}
+        for msg in track:
+            tick += msg.time
+            order += 1
+            if msg.type == "set_tempo":
+                tempo_events.append((tick, order, msg.tempo))
+            elif msg.type == "time_signature" and time_sig is None and tick == 0:
+                time_sig = (msg.numerator, msg.denominator)
+            elif msg.type == "track_name" and name is None:
+                name = msg.name.strip()
+            elif msg.type == "text":
+                m = _BPM_TEXT.match(msg.text)
+                if m and int(m.group(2)):
+                    exact_bpm.append(Fraction(int(m.group(1)), int(m.group(2))))
+                m = _PAD_TEXT.match(msg.text)
+                if m and 0 <= int(m.group(1)) <= 127:
+                    pad_map[int(m.group(1))] = m.group(2)
+                m = _TRACK_TEXT.match(msg.text)
+                if m:
+                    try:
+                        params = tuple(float(x) for x in m.groups())
+                    except ValueError:
+                        params = None
+            elif msg.type == "note_on" and msg.velocity > 0:
+                key = (ti if mid.type != 0 else msg.channel, msg.note)
+                rec = [tick, key[0], msg.note, msg.velocity, None]
+                open_notes.setdefault(key, []).append(rec)
+                notes.append(rec)
+            elif msg.type in ("note_off", "note_on"):
+                key = (ti if mid.type != 0 else msg.channel, msg.note)
+                stack = open_notes.get(key)
+                if stack:
+                    rec = stack.pop(0)
+                    rec[4] = tick - rec[0]
+        end_tick = max(end_tick, tick)
+        if mid.type == 2:
+            offset = tick
+        if ti == 0 and name:
+            song_name = name
+        if mid.type != 0:
+            keys[ti] = name or f"track {ti + 1}"
+            if params is not None:
+                track_params[ti] = params
+    # tracks that hold notes become stems (type 0: one per channel)
+    used = sorted({rec[1] for rec in notes})
+    index = {}
+    for k in used:
+        if mid.type == 0:
+            label = "drums" if k == DRUM_CHANNEL else f"channel {k + 1}"
+        else:
+            label = keys.get(k, f"track {k + 1}")
+        base, n = label, 2
+        while label in names:
+            label = f"{base} {n}"
+            n += 1
+        index[k] = len(names)
+        names.append(label)
+    track_params = {index[k]: v for k, v in track_params.items() if k in index}
+    out_notes = sorted((MidiNote(r[0], index[r[1]], r[2], r[3], r[4]) for r in notes),
+                       key=lambda n: (n.tick, n.track, n.note))
+    for n in out_notes:
+        end_tick = max(end_tick, n.tick + (n.length or 0))
+
+    tempo_events.sort()
+    tempos: list[tuple[int, Fraction]] = []
+    for tick, _, us in tempo_events:
+        spq = _exact_seconds_per_quarter(us, exact_bpm)
+        if tempos and tempos[-1][0] == tick:
+            tempos[-1] = (tick, spq)
+        else:
+            tempos.append((tick, spq))
+    if not tempos or tempos[0][0] != 0:
+        tempos.insert(0, (0, Fraction(1, 2)))   # the SMF default: 120 bpm
+    num, den = time_sig or (4, 4)
+    bar_ticks = max(1, ppq * 4 * num // den)
+    return MidiSong(ppq, tempos, out_notes, names, end_tick, bar_ticks, pad_map, track_params, song_name)
+
+
+def _exact_seconds_per_quarter(us: int, exact_bpm: list[Fraction]) -> Fraction:
+    """Seconds per quarter of a tempo event; the exact ``beatforge bpm`` value when it rounds to it."""
+    for bpm in exact_bpm:
+        if _tempo_us(bpm) == us:
+            return 60 / bpm
+    return Fraction(us, 1_000_000)
+
+
+class MidiBeat(Playable):
+    """A MIDI file as a playable beat: ``render``, ``render_stems``, ``hits``, ``replace`` like :class:`Beat`.
+
+    ``bpm`` is the file's first tempo; replacing it scales the whole tempo map.  ``swing``
+    (50 = as written) swings the file's 16ths like a beat's grid.  A bar is the length of the
+    file's first time signature (4/4 when it has none).
+    """
+
+    def __init__(self, song: MidiSong, *, kit="factory", seed: int = 0, swing: float = 50, bpm=None,
+                 bars: int | None = None, name: str | None = None, path: str | None = None):
+        self.song = song
+        self.kit = kit
+        self.seed = seed
+        self.swing = swing
+        self.bars = bars
+        self.path = path
+        self.name = name if name is not None else (song.name or (Path(path).stem if path else None))
+        self._file_bpm = 60 / song.tempos[0][1]
+        self.bpm = self._file_bpm if bpm is None else bpm
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike, **kw) -> "MidiBeat":
+        return cls(parse_midi(path), path=os.fspath(path), **kw)
+
+    def replace(self, **changes) -> "MidiBeat":
+        """A copy with some settings changed (``bpm``, ``swing``, ``kit``, ``seed``, ``bars``, ``name``)."""
+        new = copy.copy(self)
+        for key, value in changes.items():
+            if key not in ("bpm", "swing", "kit", "seed", "bars", "name"):
+                raise TypeError(f"replace() got an unexpected setting {key!r}")
+            setattr(new, key, value)
+        if not 20 <= float(new.bpm) <= 999:
+            raise BeatforgeError(f"bpm must be a number within 20..999, got {new.bpm!r}")
+        if not 50 <= float(new.swing) < 100:
+            raise BeatforgeError(f"swing must be a percentage within 50..99 (50 = straight), got {new.swing!r}")
+        return new
+
+    @property
+    def tracks(self) -> list[str]:
+        return list(self.song.track_names)
+
+    def stem_names(self) -> list[str]:
+        return list(self.song.track_names)
+
+    def load_kit(self):
+        from ..kit import load_kit
+
+        return load_kit(self.kit)
+
+    def length_bars(self) -> int:
+        if self.bars is not None:
+            return self.bars
+        return max(1, math.ceil(Fraction(self.song.end_tick, self.song.bar_ticks)))
+
+    # -- time ---------------------------------------------------------------------------------
+    def _tempo_map(self):
+        """``(ticks, starts, spts)``: segment start ticks, their start times and seconds per tick."""
+        scale = Fraction(self._file_bpm) / Fraction(self.bpm)
+        ppq = self.song.ppq
+        ticks, starts, spts = [], [], []
+        seconds = Fraction(0)
+        for i, (tick, spq) in enumerate(self.song.tempos):
+            if i:
+                seconds += (tick - ticks[-1]) * spts[-1]
+            ticks.append(tick)
+            starts.append(seconds)
+            spts.append(spq * scale / ppq)
+        return ticks, starts, spts
+
+    def seconds_at(self, tick) -> Fraction:
+        """The exact time of *tick* (an int or Fraction) through the tempo map."""
+        return _seconds(self._tempo_map(), tick)
+
+    def frames(self, bars=None, sample_rate: int = 44100) -> int:
+        bars = self.length_bars() if bars is None else bars
+        return seconds_to_frame(self.seconds_at(Fraction(bars) * self.song.bar_ticks), sample_rate)
+
+    def _swung(self, tick) -> Fraction:
+        if float(self.swing) == 50:
+            return Fraction(tick)
+        quarter = Fraction(tick, self.song.ppq)
+        return swing_time(quarter / BEATS_PER_CYCLE, self.swing) * BEATS_PER_CYCLE * self.song.ppq
+
+    def hits(self, bars=None, sample_rate: int = 44100) -> list[Hit]:
+        """The file's notes as hits on this beat's kit, within *bars* bars, sorted by frame."""
+        from ..errors import KitError
+
+        bars = self.length_bars() if bars is None else bars
+        end = Fraction(bars) * self.song.bar_ticks
+        kit = self.load_kit()
+        tmap = self._tempo_map()
+        names = self.song.track_names
+        refs: dict[int, object] = {}
+        missing: dict[int, int] = {}
+        out = []
+        for n in self.song.notes:
+            if n.tick >= end:
+                break
+            ref = refs.get(n.note)
+            if ref is None:
+                ref = self.song.pad_map.get(n.note, n.note)
+                try:
+                    kit.pad(ref)
+                except KitError:
+                    try:
+                        kit.pad(n.note)
+                        ref = n.note
+                    except KitError:
+                        ref = False
+                refs[n.note] = ref
+            if ref is False:
+                missing[n.note] = missing.get(n.note, 0) + 1
+                continue
+            on = self._swung(n.tick)
+            start = _seconds(tmap, on)
+            length = None
+            if n.length is not None:
+                length = max(0, seconds_to_frame(_seconds(tmap, self._swung(n.tick + n.length)), sample_rate)
+                             - seconds_to_frame(start, sample_rate))
+            pitch, pan, gain_db = self.song.track_params.get(n.track, (0.0, 0.0, 0.0))
+            out.append(Hit(frame=seconds_to_frame(start, sample_rate), track=names[n.track], pad=ref,
+                           velocity=float(n.velocity), pitch=pitch, pan=pan, gain_db=gain_db, length=length))
+        if missing:
+            listed = ", ".join(f"{note} ({count}x)" for note, count in sorted(missing.items()))
+            where = self.path or "MIDI file"
+            warnings.warn(f"{where}: kit {kit.name!r} has no pad for MIDI notes {listed}; skipped",
+                          MidiWarning, stacklevel=2)
+        out.sort(key=lambda h: h.frame)
+        return out
+
+    def __repr__(self):
+        return (f"MidiBeat({self.name!r}, bpm={float(self.bpm):g}, kit={self.kit!r}, "
+                f"tracks={self.song.track_names}, notes={len(self.song.notes)})")
+
+
+def _seconds(tmap, tick) -> Fraction:
+    ticks, starts, spts = tmap
+    i = max(0, bisect_right(ticks, tick) - 1)
+    return starts[i] + (tick - ticks[i]) * spts[i]
+
+
+def load_midi(path) -> MidiBeat:
+    """``load_source`` hook for .mid/.midi files."""
+    return MidiBeat.from_file(path)
+
+
+# ------------------------------------------------------------------------------------------
+# MIDI -> editable grid beat
+
+
+def beat_from_midi(path: str | os.PathLike, quantize: int = 16, kit="factory"):
+    """A :class:`Beat` of grid tracks (one per MIDI track and note) from a drum MIDI file.
+
+    Onsets snap to the nearest 1/*quantize* of a 4/4 bar (halves round up); velocities are
+    kept per step (the loudest when two notes land on one step).  The beat's tempo is the
+    file's first tempo; later tempo changes are not kept (the grid is musical time).
+    """
+    from ..beat import Beat
+    from ..kit.names import GM_DRUMS
+    from ..pattern.core import fastcat, pure, silence
+
+    if not (isinstance(quantize, int) and quantize >= 1):
+        raise BeatforgeError(f"quantize must be a positive whole number of steps per bar, got {quantize!r}")
+    song = parse_midi(path)
+    bpm = 60 / song.tempos[0][1]
+    bpm = int(bpm) if bpm.denominator == 1 else float(bpm)
+    step_ticks = Fraction(song.ppq * BEATS_PER_CYCLE, quantize)
+    steps_total = max(1, math.ceil(Fraction(song.end_tick) / step_ticks))
+    bars = max(1, math.ceil(Fraction(steps_total, quantize)))
+    steps_total = bars * quantize
+    lanes: dict[tuple[int, int], dict[int, int]] = {}
+    for n in song.notes:
+        step = _round_half_up(n.tick / step_ticks)
+        if step >= steps_total:
+            continue
+        lane = lanes.setdefault((n.track, n.note), {})
+        lane[step] = max(lane.get(step, 0), n.velocity)
+    beat = Beat(bpm=max(20, min(999, bpm)), kit=kit, bars=bars, name=song.name or Path(path).stem)
+    multi = len(song.track_names) > 1
+    taken: set[str] = set()
+    for (ti, note), lane in sorted(lanes.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+        ref = song.pad_map.get(note, note)
+        label = song.pad_map.get(note) or GM_DRUMS.get(note) or f"note {note}"
+        name = f"{song.track_names[ti]} {label}" if multi else label
+        base, k = name, 2
+        while name in taken:
+            name = f"{base} {k}"
+            k += 1
+        taken.add(name)
+        pattern = fastcat(*[pure({"velocity": lane[i]}) if i in lane else silence
+                            for i in range(steps_total)]).slow(Fraction(steps_total, quantize))
+        track = beat.track(name, pattern, pad=ref)
+        track.cycle = Fraction(steps_total, quantize)
+    return beat

@@ -1,0 +1,53 @@
+"""The render API shared by sources that are not pattern beats (MIDI files, Hydrogen songs).
+
+A subclass supplies ``hits(bars, sample_rate)``, ``frames(bars, sample_rate)``,
+``length_bars()``, ``stem_names()`` and ``load_kit()``; it gets ``render`` and
+``render_stems`` with the same arguments and results as :class:`beatforge.Beat`.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+
+class Playable:
+    """Mixin: ``render``/``render_stems`` over ``hits()`` on ``load_kit()``."""
+
+    seed: int = 0
+
+    def render_stems(self, bars=None, sample_rate: int = 44100, tail: str = "cut"):
+        """Render the mix and one stem per track: ``(mix, {track_name: audio})``, float32 ``(frames, 2)``."""
+        from ..beat import _check_render_args
+        from ..engine.render import render_hits
+
+        bars = self.length_bars() if bars is None else bars
+        _check_render_args(bars, sample_rate, tail)
+        kit = self.load_kit()
+        return render_hits(self.hits(bars, sample_rate), kit, self.frames(bars, sample_rate), sample_rate,
+                           stems=self.stem_names(), tail=tail, seed=self.seed)
+
+    def render(self, path: str | os.PathLike | None = None, bars=None, sample_rate: int = 44100,
+               bit_depth: int = 24, tail: str = "cut", stems: str | os.PathLike | None = None) -> np.ndarray:
+        """Render to a float32 ``(frames, 2)`` array; also write *path* and per-track *stems* when given
+        (same arguments as :meth:`beatforge.Beat.render`)."""
+        from ..beat import _check_render_args
+        from ..engine.render import render_hits
+        from .audio import check_writable, write_audio, write_stems
+
+        bars = self.length_bars() if bars is None else bars
+        _check_render_args(bars, sample_rate, tail)
+        if path is not None:
+            check_writable(path, bit_depth)
+        kit = self.load_kit()
+        hits = self.hits(bars, sample_rate)
+        names = self.stem_names() if stems is not None else None
+        mix, stem_audio = render_hits(hits, kit, self.frames(bars, sample_rate), sample_rate, stems=names,
+                                      tail=tail, seed=self.seed)
+        if path is not None:
+            write_audio(path, mix, sample_rate, bit_depth)
+        if stems is not None:
+            suffix = os.path.splitext(os.fspath(path))[1] if path is not None else ".wav"
+            write_stems(stems, stem_audio, sample_rate, bit_depth, suffix=suffix)
+        return mix
