@@ -31,6 +31,7 @@ def _lazy(module: str, name: str):
 
 register_loader(".mid", _lazy(".io.midi", "load_midi"))
 register_loader(".midi", _lazy(".io.midi", "load_midi"))
+register_loader(".h2song", _lazy(".io.h2song", "load_h2song"))
 
 
 def load_source(path: str | os.PathLike):
