@@ -316,6 +316,8 @@ class H2Song(Playable):
                 pads[stop_pad.name] = stop_pad
             pads[pad.name] = pad
         kit = Kit(self.name, pads, path=None, source="h2song")
+        # instruments without samples are silent in Hydrogen too: not worth a warning
+        problems = [p for p in problems if not p.endswith(("no samples; instrument skipped", "has no <filename>"))]
         if problems:
             warnings.warn(f"{self.path}: " + "; ".join(problems[:5]) + (" ..." if len(problems) > 5 else ""),
                           UserWarning, stacklevel=3)

@@ -541,16 +541,16 @@ def beat_from_midi(path: str | os.PathLike, quantize: int = 16, kit="factory"):
     bpm = 60 / song.tempos[0][1]
     bpm = int(bpm) if bpm.denominator == 1 else float(bpm)
     step_ticks = Fraction(song.ppq * BEATS_PER_CYCLE, quantize)
-    steps_total = max(1, math.ceil(Fraction(song.end_tick) / step_ticks))
-    bars = max(1, math.ceil(Fraction(steps_total, quantize)))
-    steps_total = bars * quantize
     lanes: dict[tuple[int, int], dict[int, int]] = {}
+    last = 0
     for n in song.notes:
         step = _round_half_up(n.tick / step_ticks)
-        if step >= steps_total:
-            continue
+        last = max(last, step)
         lane = lanes.setdefault((n.track, n.note), {})
         lane[step] = max(lane.get(step, 0), n.velocity)
+    steps_total = max(1, math.ceil(Fraction(song.end_tick) / step_ticks), last + 1)
+    bars = max(1, math.ceil(Fraction(steps_total, quantize)))
+    steps_total = bars * quantize
     beat = Beat(bpm=max(20, min(999, bpm)), kit=kit, bars=bars, name=song.name or Path(path).stem)
     multi = len(song.track_names) > 1
     taken: set[str] = set()

@@ -1,0 +1,226 @@
+"""MIDI export and import: exact frames both ways, tempo maps, type 0/1 files, the CLI."""
+
+from __future__ import annotations
+
+import warnings
+from fractions import Fraction
+
+import mido
+import numpy as np
+import pytest
+import soundfile as sf
+
+from beatforge import Beat, load_source
+from beatforge.io.midi import MidiBeat, MidiWarning, choose_ppq, midi_bytes, parse_midi
+from tests.conftest import write_wav
+
+
+def _beat(kit, bpm=92, swing=56):
+    beat = Beat(bpm=bpm, swing=swing, kit=str(kit))
+    beat.track("kick", "x..x..x...x..X..")
+    beat.track("snare", "....x.......x..o", pan=0.25, gain_db=-2)
+    beat.track("hat", "xxoxXxoxxxoxXxox x.x.x.x.xxxxXxxx")
+    return beat
+
+
+def _frames(hits):
+    return [(h.frame, h.track, h.velocity) for h in hits]
+
+
+@pytest.mark.parametrize("bpm", [92, 97.3, 140, 120])
+def test_straight_round_trip_lands_every_hit_on_the_same_frame(tmp_path, impulse_kit, bpm):
+    beat = _beat(impulse_kit, bpm=bpm)
+    path = tmp_path / "beat.mid"
+    beat.to_midi(path, straight=True)
+    midi = load_source(path).replace(kit=str(impulse_kit))
+    direct = beat.replace(swing=50)
+    for sr in (44100, 48000):
+        assert _frames(midi.hits(sample_rate=sr)) == _frames(direct.hits(sample_rate=sr))
+        assert midi.frames(sample_rate=sr) == direct.frames(sample_rate=sr)
+    a = direct.render(sample_rate=48000)
+    b = midi.render(sample_rate=48000)
+    assert a.shape == b.shape
+    np.testing.assert_array_equal(a, b)
+
+
+def test_swung_export_is_exact_too(tmp_path, impulse_kit):
+    beat = _beat(impulse_kit, bpm=92, swing=56)
+    path = tmp_path / "swing.mid"
+    beat.to_midi(path)
+    mid = mido.MidiFile(path)
+    assert mid.ticks_per_beat == 4800          # 56% of an 8th is 1344 ticks: exact
+    midi = MidiBeat.from_file(path, kit=str(impulse_kit))
+    assert _frames(midi.hits(sample_rate=44100)) == _frames(beat.hits(sample_rate=44100))
+    kick = [m for m in mido.MidiFile(path).tracks[1] if m.type == "note_on"]
+    ticks = np.cumsum([m.time for m in mido.MidiFile(path).tracks[1]])
+    on_ticks = [int(t) for t, m in zip(ticks, mido.MidiFile(path).tracks[1]) if m.type == "note_on"]
+    assert on_ticks[:2] == [0, 2400 + 1344]   # step 3 is an off-16th: 8th + 56% of an 8th
+    assert len(kick) == 10
+
+
+def test_file_layout_names_channel_tempo_and_velocities(tmp_path, impulse_kit):
+    beat = _beat(impulse_kit)
+    path = tmp_path / "b.mid"
+    beat.to_midi(path, straight=True)
+    mid = mido.MidiFile(path)
+    assert mid.type == 1 and mid.ticks_per_beat == 960
+    assert [t.name for t in mid.tracks] == ["beatforge", "kick", "snare", "hat"]
+    tempo = [m for m in mid.tracks[0] if m.type == "set_tempo"]
+    assert [m.tempo for m in tempo] == [652174]
+    notes = [m for t in mid.tracks[1:] for m in t if m.type == "note_on"]
+    assert {m.channel for m in notes} == {9}
+    assert {m.note for m in mid.tracks[1] if m.type == "note_on"} == {36}
+    assert {m.note for m in mid.tracks[2] if m.type == "note_on"} == {38}
+    assert sorted({m.velocity for m in mid.tracks[3] if m.type == "note_on"}) == [50, 100, 127]
+    # every track ends at the end of the two bars
+    assert all(sum(m.time for m in t) == 2 * 4 * 960 for t in mid.tracks)
+
+
+def test_bytes_are_deterministic(impulse_kit):
+    assert midi_bytes(_beat(impulse_kit)) == midi_bytes(_beat(impulse_kit))
+
+
+def test_choose_ppq():
+    assert choose_ppq([Fraction(1, 4), Fraction(1, 2)]) == (960, True)
+    assert choose_ppq([Fraction(7, 25)]) == (4800, True)
+    assert choose_ppq([Fraction(1, 7)]) == (6720, True)
+    assert choose_ppq([Fraction(1, 1000003)]) == (4800, False)
+
+
+def test_pads_without_a_general_midi_note_round_trip(tmp_path):
+    kit = tmp_path / "odd"
+    imp = np.zeros(32, np.float32)
+    imp[0] = 1
+    write_wav(kit / "zap.wav", imp)
+    write_wav(kit / "kick.wav", imp)
+    beat = Beat(bpm=120, kit=str(kit))
+    beat.track("zap", "x.x.")
+    beat.track("kick", "x...")
+    path = tmp_path / "odd.mid"
+    beat.to_midi(path)
+    song = parse_midi(path)
+    assert song.pad_map == {60: "zap"}
+    midi = MidiBeat(song, kit=str(kit))
+    assert [(h.frame, h.pad) for h in midi.hits(bars=1, sample_rate=48000)][:3] == [(0, "zap"), (0, 36),
+                                                                                     (12000, "zap")]
+
+
+def _tempo_file(path, typ):
+    """Two quarter notes at 120 bpm, then 240 bpm; a snare track and a hat track."""
+    mid = mido.MidiFile(type=typ, ticks_per_beat=480)
+    conductor = mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=500000, time=0),
+                                mido.MetaMessage("set_tempo", tempo=250000, time=960)])
+    kick = mido.MidiTrack([mido.MetaMessage("track_name", name="Kick", time=0)])
+    hat = mido.MidiTrack([mido.MetaMessage("track_name", name="Hat", time=0)])
+    for track, note, ticks in ((kick, 36, [0, 960, 1920]), (hat, 42, [0, 480, 960, 1440, 1920, 2400])):
+        now = 0
+        for t in ticks:
+            track.append(mido.Message("note_on", channel=9, note=note, velocity=90, time=t - now))
+            track.append(mido.Message("note_off", channel=9, note=note, velocity=0, time=60))
+            now = t + 60
+    if typ == 1:
+        mid.tracks += [conductor, kick, hat]
+    else:
+        mid.tracks.append(mido.merge_tracks([conductor, kick, hat]))
+    mid.save(path)
+    return path
+
+
+@pytest.mark.parametrize("typ", [0, 1])
+def test_tempo_changes_convert_exactly(tmp_path, impulse_kit, typ):
+    path = _tempo_file(tmp_path / f"t{typ}.mid", typ)
+    midi = MidiBeat.from_file(path, kit=str(impulse_kit))
+    hits = midi.hits(sample_rate=48000)
+    # 0.5 s per quarter for two quarters, then 0.25 s per quarter
+    expect_kick = [0, 48000, 72000]
+    expect_hat = [0, 24000, 48000, 60000, 72000, 84000]
+    assert [h.frame for h in hits if h.pad == 36] == expect_kick
+    assert [h.frame for h in hits if h.pad == 42] == expect_hat
+    assert {h.velocity for h in hits} == {90.0}
+    if typ == 1:
+        assert midi.stem_names() == ["Kick", "Hat"]
+    else:
+        assert midi.stem_names() == ["drums"]
+    # the default length is whole bars: bar 1 = 2 quarters at 0.5 s + 2 at 0.25 s
+    assert midi.length_bars() == 2
+    assert midi.frames(sample_rate=48000) == 72000 + 4 * 12000
+    audio = midi.render(sample_rate=48000)
+    assert audio.shape == (120000, 2)
+    onsets = np.flatnonzero(np.abs(audio[:, 0]) > 1e-6)
+    assert sorted(set(onsets)) == sorted(set(expect_kick + expect_hat))
+
+
+def test_awkward_tempo_event_is_used_exactly(tmp_path, impulse_kit):
+    mid = mido.MidiFile(type=0, ticks_per_beat=96)
+    mid.tracks.append(mido.MidiTrack([
+        mido.MetaMessage("set_tempo", tempo=652174, time=0),
+        mido.Message("note_on", channel=9, note=38, velocity=100, time=96 * 4 * 37),
+        mido.Message("note_off", channel=9, note=38, velocity=0, time=10)]))
+    mid.save(tmp_path / "a.mid")
+    hit = MidiBeat.from_file(tmp_path / "a.mid", kit=str(impulse_kit)).hits(sample_rate=44100)[0]
+    seconds = Fraction(4 * 37 * 652174, 1_000_000)
+    assert hit.frame == int(seconds * 44100 + Fraction(1, 2))
+
+
+def test_bpm_and_swing_overrides(tmp_path, impulse_kit):
+    path = _tempo_file(tmp_path / "t.mid", 1)
+    midi = MidiBeat.from_file(path, kit=str(impulse_kit)).replace(bpm=60)
+    assert [h.frame for h in midi.hits(sample_rate=48000) if h.pad == 36] == [0, 96000, 144000]
+    sw = MidiBeat.from_file(path, kit=str(impulse_kit)).replace(swing=75)
+    # hat at every 8th: nothing moves; a 16th would.
+    assert [h.frame for h in sw.hits(sample_rate=48000) if h.pad == 42] == [0, 24000, 48000, 60000, 72000, 84000]
+
+
+def test_notes_the_kit_lacks_are_skipped_with_a_warning(tmp_path, impulse_kit):
+    mid = mido.MidiFile(type=0, ticks_per_beat=96)
+    mid.tracks.append(mido.MidiTrack([
+        mido.Message("note_on", channel=9, note=81, velocity=100, time=0),
+        mido.Message("note_on", channel=9, note=36, velocity=100, time=0)]))
+    mid.save(tmp_path / "w.mid")
+    midi = MidiBeat.from_file(tmp_path / "w.mid", kit=str(impulse_kit))
+    with pytest.warns(MidiWarning, match="81"):
+        hits = midi.hits(sample_rate=48000)
+    assert [h.pad for h in hits] == [36]
+
+
+def test_from_midi_gives_editable_grid_tracks(tmp_path, impulse_kit):
+    mid = mido.MidiFile(type=0, ticks_per_beat=480)
+    events = [(0, 36, 100), (5, 42, 60), (238, 42, 80), (481, 38, 127), (1920 - 3, 36, 40)]
+    now, track = 0, mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=600000, time=0)])
+    for t, n, v in events:
+        track.append(mido.Message("note_on", channel=9, note=n, velocity=v, time=t - now))
+        now = t
+    mid.tracks.append(track)
+    mid.save(tmp_path / "q.mid")
+    beat = Beat.from_midi(tmp_path / "q.mid", quantize=16, kit=str(impulse_kit))
+    assert beat.bpm == 100 and beat.length_bars() == 2
+    got = {(h.frame, h.pad, h.velocity) for h in beat.hits(sample_rate=48000)}
+    step = 48000 * 60 // 100 // 4       # 7200 frames per 16th at 100 bpm
+    assert got == {(0, 36, 100.0), (0, 42, 60.0), (2 * step, 42, 80.0), (4 * step, 38, 127.0),
+                   (16 * step, 36, 40.0)}
+    assert sorted(t.pad for t in beat.tracks) == [36, 38, 42]
+
+
+def test_cli_exports_midi_and_renders_it(tmp_path, impulse_kit, cli):
+    src = tmp_path / "beat.py"
+    src.write_text("from beatforge import Beat\n"
+                   "beat = Beat(bpm=97, swing=50)\n"
+                   "beat.track('kick', 'x...x...x...x...')\n"
+                   "beat.track('snare', '....x.......x..o')\n")
+    r = cli("render", src, "-o", tmp_path / "b.mid", "--kit", impulse_kit)
+    assert r.returncode == 0, r.stderr
+    r = cli("render", tmp_path / "b.mid", "--kit", impulse_kit, "-o", tmp_path / "m.wav", "--bit-depth", "32")
+    assert r.returncode == 0, r.stderr
+    r = cli("render", src, "--kit", impulse_kit, "-o", tmp_path / "d.wav", "--bit-depth", "32")
+    assert r.returncode == 0, r.stderr
+    a, _ = sf.read(tmp_path / "m.wav", dtype="float32")
+    b, _ = sf.read(tmp_path / "d.wav", dtype="float32")
+    np.testing.assert_array_equal(a, b)
+
+
+def test_unreadable_midi_is_one_clear_error(tmp_path, cli):
+    bad = tmp_path / "bad.mid"
+    bad.write_bytes(b"not midi at all")
+    r = cli("render", bad, "-o", tmp_path / "x.wav")
+    assert r.returncode == 1
+    assert r.stderr.startswith("error:") and "bad.mid" in r.stderr and "Traceback" not in r.stderr
