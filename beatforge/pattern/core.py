@@ -25,6 +25,8 @@ from fractions import Fraction
 from numbers import Rational
 from typing import Any, Callable, Iterable, Sequence
 
+from ._rand import time_to_rand
+
 __all__ = [
     "Time",
     "to_time",
@@ -384,9 +386,7 @@ class Pattern:
         def query(state: State):
             out = []
             for outer in pat._query(state):
-                if outer.whole is None:
-                    continue
-                t = outer.whole.begin
+                t = outer.whole_or_part().begin
                 for inner in outer.value._query(state.set_span(TimeSpan(t, t))):
                     out.append(Event(outer.whole, outer.part, inner.value, inner.context + outer.context))
             return out
@@ -485,7 +485,7 @@ class Pattern:
             >>> [e.value for e in pure("x").fast(slowcat(1, 3)).query(0, 2)]
             ['x', 'x', 'x', 'x']
         """
-        return _patternify(self, factor, Pattern._fast)
+        return _patternify(self, Pattern._fast, factor)
 
     def _slow(self, factor) -> "Pattern":
         factor = to_time(factor)
@@ -499,7 +499,7 @@ class Pattern:
             >>> fastcat("a", "b").slow(2).query(0, 2)
             [Event(0-1, 'a'), Event(1-2, 'b')]
         """
-        return _patternify(self, factor, Pattern._slow)
+        return _patternify(self, Pattern._slow, factor)
 
     def _early(self, offset) -> "Pattern":
         offset = to_time(offset)
@@ -508,10 +508,10 @@ class Pattern:
     def early(self, offset) -> "Pattern":
         """Shift earlier in time by ``offset`` cycles (Tidal's ``<~``; patternable)::
 
-            >>> fastcat("a", "b", "c", "d").early("1/4").first_cycle()
+            >>> fastcat("a", "b", "c", "d").early(0.25).first_cycle()
             [Event(0-1/4, 'b'), Event(1/4-1/2, 'c'), Event(1/2-3/4, 'd'), Event(3/4-1, 'a')]
         """
-        return _patternify(self, offset, Pattern._early)
+        return _patternify(self, Pattern._early, offset)
 
     def _late(self, offset) -> "Pattern":
         return self._early(-to_time(offset))
@@ -519,10 +519,10 @@ class Pattern:
     def late(self, offset) -> "Pattern":
         """Shift later in time by ``offset`` cycles (Tidal's ``~>``; patternable)::
 
-            >>> fastcat("a", "b", "c", "d").late("1/4").first_cycle()
+            >>> fastcat("a", "b", "c", "d").late(Fraction(1, 4)).first_cycle()
             [Event(0-1/4, 'd'), Event(1/4-1/2, 'a'), Event(1/2-3/4, 'b'), Event(3/4-1, 'c')]
         """
-        return _patternify(self, offset, Pattern._late)
+        return _patternify(self, Pattern._late, offset)
 
     shift = late
 
@@ -609,6 +609,334 @@ class Pattern:
 
         return Pattern(query).split_queries()
 
+    # -- structure ------------------------------------------------------------------------------------
+
+    def _repeat_cycles(self, n) -> "Pattern":
+        n = int(n)
+        if n < 1:
+            return silence
+        pat = self
+
+        def query(state: State):
+            cycle = _sam(state.span.begin)
+            delta = cycle - _sam(cycle / n)
+            return [
+                e.with_span(lambda s: s.with_time(lambda t: t + delta))
+                for e in pat._query(state.with_span(lambda s: s.with_time(lambda t: t - delta)))
+            ]
+
+        return Pattern(query).split_queries()
+
+    def repeat_cycles(self, n) -> "Pattern":
+        """Repeat each cycle ``n`` times (patternable)::
+
+            >>> [e.value for e in slowcat("a", "b").repeat_cycles(2).query(0, 4)]
+            ['a', 'a', 'b', 'b']
+        """
+        return _patternify(self, Pattern._repeat_cycles, n)
+
+    def _ply(self, factor) -> "Pattern":
+        return self.fmap(lambda v: pure(v)._fast(factor)).squeeze_join()
+
+    def ply(self, factor) -> "Pattern":
+        """Repeat each event ``factor`` times within its own span (patternable)::
+
+            >>> [(str(e.begin), e.value) for e in fastcat("bd", silence, "sd").ply(2).first_cycle()]
+            [('0', 'bd'), ('1/6', 'bd'), ('2/3', 'sd'), ('5/6', 'sd')]
+        """
+        return _patternify(self, Pattern._ply, factor)
+
+    def _iter(self, n, back: bool = False) -> "Pattern":
+        n = int(n)
+        if n < 1:
+            return self
+        shifted = [self._late(Fraction(i, n)) if back else self._early(Fraction(i, n)) for i in range(n)]
+        return slowcat(*shifted)
+
+    def iter(self, n) -> "Pattern":
+        """Divide the cycle into ``n`` parts and start one part later each cycle (patternable)::
+
+            >>> p = fastcat("a", "b", "c", "d").iter(4)
+            >>> ["".join(e.value for e in p.query(c, c + 1)) for c in range(4)]
+            ['abcd', 'bcda', 'cdab', 'dabc']
+        """
+        return _patternify(self, Pattern._iter, n)
+
+    def iter_back(self, n) -> "Pattern":
+        """Like :meth:`iter`, but moving backwards::
+
+            >>> p = fastcat("a", "b", "c", "d").iter_back(4)
+            >>> ["".join(e.value for e in p.query(c, c + 1)) for c in range(4)]
+            ['abcd', 'dabc', 'cdab', 'bcda']
+        """
+        return _patternify(self, lambda p, k: p._iter(k, back=True), n)
+
+    def _first_of(self, n, func) -> "Pattern":
+        n = int(n)
+        if n < 1:
+            return self
+        return _slowcat_prime([func(self)] + [self] * (n - 1))
+
+    def every(self, n, func: Callable[["Pattern"], "Pattern"]) -> "Pattern":
+        """Apply ``func`` every ``n`` cycles, starting with the first (Strudel's ``every`` /
+        ``firstOf``; ``n`` is patternable)::
+
+            >>> p = fastcat("a", "b").every(3, lambda x: x.fast(2))
+            >>> [len(p.query(c, c + 1)) for c in range(4)]
+            [4, 2, 2, 4]
+        """
+        return _patternify(self, lambda p, k: p._first_of(k, func), n)
+
+    first_of = every
+
+    def _last_of(self, n, func) -> "Pattern":
+        n = int(n)
+        if n < 1:
+            return self
+        return _slowcat_prime([self] * (n - 1) + [func(self)])
+
+    def last_of(self, n, func: Callable[["Pattern"], "Pattern"]) -> "Pattern":
+        """Apply ``func`` every ``n`` cycles, starting with the last of each group::
+
+            >>> p = pure("a").last_of(3, lambda x: x.fast(2))
+            >>> [len(p.query(c, c + 1)) for c in range(6)]
+            [1, 1, 2, 1, 1, 2]
+        """
+        return _patternify(self, lambda p, k: p._last_of(k, func), n)
+
+    def palindrome(self) -> "Pattern":
+        """Play forwards, then backwards, alternating cycles::
+
+            >>> p = fastcat("a", "b", "c").palindrome()
+            >>> ["".join(e.value for e in p.query(c, c + 1)) for c in range(3)]
+            ['abc', 'cba', 'abc']
+        """
+        return self._last_of(2, Pattern.rev)
+
+    def struct(self, bools) -> "Pattern":
+        """Impose the structure of a boolean pattern (a Pattern, a mini-notation string or a list):
+        an event for every true event, with values sampled from this pattern::
+
+            >>> pure("hh").struct("x ~ x x").first_cycle()
+            [Event(0-1/4, 'hh'), Event(1/2-3/4, 'hh'), Event(3/4-1, 'hh')]
+            >>> fastcat("a", "b").struct([True, True, False, True])
+            Pattern([0-1/4:'a', 1/4-1/2:'a', 3/4-1:'b'])
+        """
+        b = _bool_pattern(bools)
+        return (
+            b.app_left(self, lambda keep, v: (keep, v))
+            .filter_values(lambda kv: _truthy(kv[0]))
+            .fmap(lambda kv: kv[1])
+        )
+
+    def mask(self, bools) -> "Pattern":
+        """Keep only the parts of this pattern where the boolean pattern is true; the structure stays
+        this pattern's::
+
+            >>> fastcat("a", "b", "c", "d").mask("1 0 1 1").first_cycle()
+            [Event(0-1/4, 'a'), Event(1/2-3/4, 'c'), Event(3/4-1, 'd')]
+        """
+        b = _bool_pattern(bools)
+        return (
+            self.app_left(b, lambda v, keep: (keep, v))
+            .filter_values(lambda kv: _truthy(kv[0]))
+            .fmap(lambda kv: kv[1])
+        )
+
+    def _segment(self, n) -> "Pattern":
+        return self.struct(pure(True)._fast(n))
+
+    def segment(self, n) -> "Pattern":
+        """Sample the pattern ``n`` times per cycle, giving discrete events (turns continuous
+        signals into steps; patternable)::
+
+            >>> [e.value for e in saw.segment(4).first_cycle()]
+            [0.125, 0.375, 0.625, 0.875]
+        """
+        return _patternify(self, Pattern._segment, n)
+
+    def _range(self, lo, hi) -> "Pattern":
+        return self.fmap(lambda v: v * (hi - lo) + lo)
+
+    def range(self, lo, hi) -> "Pattern":
+        """Scale values from 0..1 to ``lo``..``hi`` (patternable)::
+
+            >>> [e.value for e in fastcat(0, 0.5, 1).range(10, 20).first_cycle()]
+            [10, 15.0, 20]
+        """
+        return _patternify(self, Pattern._range, lo, hi)
+
+    def _euclid(self, pulses, steps, rotation=0) -> "Pattern":
+        return self.struct(fastcat(*euclid_bools(int(pulses), int(steps), int(rotation))))
+
+    def euclid(self, pulses, steps, rotation=0) -> "Pattern":
+        """Euclidean rhythm: ``pulses`` onsets spread as evenly as possible over ``steps`` steps
+        (Bjorklund's algorithm, as in Toussaint's paper), rotated ``rotation`` steps later (the
+        direction Strudel's ``euclidRot`` uses); negative ``pulses`` invert the rhythm. All three are
+        patternable::
+
+            >>> [str(e.begin) for e in pure("x").euclid(3, 8).first_cycle()]
+            ['0', '3/8', '3/4']
+            >>> [str(e.begin) for e in pure("x").euclid(3, 8, 1).first_cycle()]
+            ['1/8', '1/2', '7/8']
+        """
+        return _patternify(self, Pattern._euclid, pulses, steps, rotation)
+
+    euclid_rot = euclid
+
+    # -- randomness -----------------------------------------------------------------------------------
+
+    def _degrade_by_with(self, with_pat: "Pattern", amount) -> "Pattern":
+        amount = float(amount)
+        return self.app_left(with_pat.filter_values(lambda r: r > amount), lambda v, _: v)
+
+    def _degrade_by(self, amount) -> "Pattern":
+        return self._degrade_by_with(rand, amount)
+
+    def degrade_by(self, amount) -> "Pattern":
+        """Randomly drop events with probability ``amount`` (0 keeps all, 1 drops all;
+        patternable). Deterministic: the decision is a hash of the event's time and the query seed::
+
+            >>> p = pure("hh").fast(8).degrade_by(0.5)
+            >>> p.query(0, 1) == p.query(0, 1)
+            True
+            >>> 0 < len(p.query(0, 8)) < 64
+            True
+        """
+        return _patternify(self, Pattern._degrade_by, amount)
+
+    def degrade(self) -> "Pattern":
+        """``degrade_by(0.5)``."""
+        return self._degrade_by(0.5)
+
+    def _undegrade_by(self, amount) -> "Pattern":
+        return self._degrade_by_with(rand.fmap(lambda r: 1 - r), amount)
+
+    def undegrade_by(self, amount) -> "Pattern":
+        """The complement of :meth:`degrade_by`: keeps exactly the events ``degrade_by`` drops::
+
+            >>> p = pure("hh").fast(16)
+            >>> len(p.degrade_by(0.3).query(0, 4)) + len(p.undegrade_by(0.7).query(0, 4))
+            64
+        """
+        return _patternify(self, Pattern._undegrade_by, amount)
+
+    def _sometimes_by(self, amount, func) -> "Pattern":
+        amount = float(amount)
+        return stack(self._degrade_by(amount), reify(func(self))._undegrade_by(1 - amount))
+
+    def sometimes_by(self, amount, func: Callable[["Pattern"], "Pattern"]) -> "Pattern":
+        """Apply ``func`` to each event with probability ``amount`` (patternable)::
+
+            >>> p = pure(1).fast(8).sometimes_by(0.5, lambda x: x + 10)
+            >>> sorted({e.value for e in p.query(0, 4)})
+            [1, 11]
+            >>> len(p.query(0, 4))
+            32
+        """
+        return _patternify(self, lambda p, x: p._sometimes_by(x, func), amount)
+
+    def sometimes(self, func) -> "Pattern":
+        """``sometimes_by(0.5, func)``."""
+        return self.sometimes_by(0.5, func)
+
+    def often(self, func) -> "Pattern":
+        """``sometimes_by(0.75, func)``."""
+        return self.sometimes_by(0.75, func)
+
+    def rarely(self, func) -> "Pattern":
+        """``sometimes_by(0.25, func)``."""
+        return self.sometimes_by(0.25, func)
+
+    def almost_never(self, func) -> "Pattern":
+        """``sometimes_by(0.1, func)``."""
+        return self.sometimes_by(0.1, func)
+
+    def almost_always(self, func) -> "Pattern":
+        """``sometimes_by(0.9, func)``."""
+        return self.sometimes_by(0.9, func)
+
+    def _some_cycles_by(self, amount, func) -> "Pattern":
+        amount = float(amount)
+        return stack(
+            self._degrade_by_with(rand._segment(1), amount),
+            reify(func(self._degrade_by_with(rand.fmap(lambda r: 1 - r)._segment(1), 1 - amount))),
+        )
+
+    def some_cycles_by(self, amount, func) -> "Pattern":
+        """Apply ``func`` to whole cycles with probability ``amount`` (patternable)::
+
+            >>> p = fastcat(1, 2).some_cycles_by(0.5, lambda x: x + 10)
+            >>> all(len({e.value > 10 for e in p.query(c, c + 1)}) == 1 for c in range(16))
+            True
+        """
+        return _patternify(self, lambda p, x: p._some_cycles_by(x, func), amount)
+
+    def some_cycles(self, func) -> "Pattern":
+        """``some_cycles_by(0.5, func)``."""
+        return self.some_cycles_by(0.5, func)
+
+    def with_seed(self, seed: int) -> "Pattern":
+        """Pin the random stream of this pattern to ``seed``, whatever seed the query carries::
+
+            >>> p = pure(1).fast(16).degrade()
+            >>> p.with_seed(7).query(0, 2) == p.query(0, 2, seed=7)
+            True
+            >>> p.with_seed(7).query(0, 2, seed=3) == p.query(0, 2, seed=7)
+            True
+        """
+        seed = int(seed)
+        pat = self
+        return Pattern(lambda state: pat._query(State(state.span, seed)))
+
+    # -- layering -------------------------------------------------------------------------------------
+
+    def superimpose(self, *funcs) -> "Pattern":
+        """Play the pattern together with transformed copies of itself::
+
+            >>> [e.value for e in pure(1).superimpose(lambda p: p + 12).first_cycle()]
+            [1, 13]
+        """
+        return stack(self, *[reify(f(self)) for f in funcs])
+
+    def layer(self, *funcs) -> "Pattern":
+        """Stack the results of applying each function (without the original)::
+
+            >>> [e.value for e in pure(1).layer(lambda p: p + 1, lambda p: p + 2).first_cycle()]
+            [2, 3]
+        """
+        return stack(*[reify(f(self)) for f in funcs])
+
+    def off(self, offset, func: Callable[["Pattern"], "Pattern"]) -> "Pattern":
+        """Superimpose a transformed copy shifted later by ``offset`` cycles::
+
+            >>> [(str(e.begin), e.value) for e in pure(1).off(0.25, lambda p: p + 7).first_cycle()]
+            [('0', 1), ('1/4', 8)]
+        """
+        return self.superimpose(lambda p: func(p.late(offset)))
+
+    # -- value arithmetic (structure from this pattern) -----------------------------------------------
+
+    def add(self, other) -> "Pattern":
+        """Add (structure from the left), like Strudel's ``add``; a string is mini-notation::
+
+            >>> [e.value for e in fastcat(0, 2).add("<10 20>").query(0, 2)]
+            [10, 12, 20, 22]
+        """
+        return self.app_left(_value_arg(other), _add)
+
+    def sub(self, other) -> "Pattern":
+        """Subtract (structure from the left)."""
+        return self.app_left(_value_arg(other), operator.sub)
+
+    def mul(self, other) -> "Pattern":
+        """Multiply (structure from the left)."""
+        return self.app_left(_value_arg(other), operator.mul)
+
+    def div(self, other) -> "Pattern":
+        """Divide (structure from the left)."""
+        return self.app_left(_value_arg(other), operator.truediv)
+
     # -- Python operators -----------------------------------------------------------------------------
     # Arithmetic keeps the structure of the pattern operand (Tidal's ``|+``); a plain number on either
     # side is applied to every event: ``10 - fastcat(1, 2)`` has two events, 9 and 8.
@@ -676,12 +1004,114 @@ def _mod(a, b):
     return a % b
 
 
-def _patternify(pat: Pattern, arg, method) -> Pattern:
-    """Apply ``method(pat, value)`` with ``arg`` possibly a pattern: each value of the argument
-    pattern applies over the time it is active (Strudel's patterned arguments, joined inner)."""
+def _arg_pattern(arg) -> "Pattern | None":
+    """A patterned argument as a Pattern (strings are mini-notation, as in Strudel), or None for a
+    plain value."""
     if isinstance(arg, Pattern):
-        return arg.fmap(lambda v: method(pat, v)).inner_join()
-    return method(pat, arg)
+        return arg
+    if isinstance(arg, str):
+        from .mini import mini  # deferred: mini builds on this module
+
+        return mini(arg)
+    return None
+
+
+def _patternify(pat: Pattern, method, *args) -> Pattern:
+    """Apply ``method(pat, *values)`` where any argument may be a pattern (or a mini-notation
+    string): each combination of argument values applies over the time it is active, and the
+    structure comes from the result (Strudel's patterned arguments, joined inner)."""
+    pats = [_arg_pattern(a) for a in args]
+    if all(p is None for p in pats):
+        return method(pat, *args)
+    pats = [pure(a) if p is None else p for p, a in zip(pats, args)]
+    acc = pats[0].fmap(lambda v: (v,))
+    for p in pats[1:]:
+        acc = acc.app_left(p, lambda vs, v: vs + (v,))
+    return acc.fmap(lambda vs: method(pat, *vs)).inner_join()
+
+
+def _value_arg(arg) -> "Pattern":
+    p = _arg_pattern(arg)
+    return pure(arg) if p is None else p
+
+
+_FALSY_WORDS = frozenset({"0", "f", "false", "~", "-", ""})
+
+
+def _truthy(v) -> bool:
+    """Truth of a boolean-pattern value: mini-notation ``0``/``f``/``false`` are false."""
+    if isinstance(v, str):
+        return v.lower() not in _FALSY_WORDS
+    return bool(v)
+
+
+def _bool_pattern(bools) -> "Pattern":
+    if isinstance(bools, Pattern):
+        return bools
+    if isinstance(bools, str):
+        from .mini import mini
+
+        return mini(bools)
+    if isinstance(bools, (list, tuple)):
+        return fastcat(*[bool(b) if not isinstance(b, str) else _truthy(b) for b in bools])
+    return pure(bools)
+
+
+def _slowcat_prime(pats: list) -> "Pattern":
+    """Like slowcat, but cycle ``c`` of the result is cycle ``c`` of the chosen pattern."""
+    pats = [reify(p) for p in pats]
+    n = len(pats)
+
+    def query(state: State):
+        return pats[int(_sam(state.span.begin)) % n]._query(state)
+
+    return Pattern(query).split_queries()
+
+
+def bjorklund(pulses: int, steps: int) -> list[int]:
+    """Bjorklund's algorithm: ``pulses`` ones spread evenly over ``steps`` slots, in the canonical
+    rotation of Toussaint's "The Euclidean Algorithm Generates Traditional Musical Rhythms"::
+
+        >>> bjorklund(3, 8)
+        [1, 0, 0, 1, 0, 0, 1, 0]
+        >>> bjorklund(5, 12)
+        [1, 0, 0, 1, 0, 1, 0, 0, 1, 0, 1, 0]
+    """
+    if steps <= 0:
+        return []
+    pulses = max(0, min(pulses, steps))
+    ons, offs = pulses, steps - pulses
+    xs = [[1] for _ in range(ons)]
+    ys = [[0] for _ in range(offs)]
+    while min(ons, offs) > 1:
+        if ons > offs:
+            # fold the remainder onto the first `offs` groups
+            xs, ys = [x + y for x, y in zip(xs[:offs], ys)], xs[offs:]
+            ons, offs = offs, ons - offs
+        else:
+            xs, ys = [x + y for x, y in zip(xs, ys[:ons])], ys[ons:]
+            ons, offs = ons, offs - ons
+    return [b for group in xs for b in group] + [b for group in ys for b in group]
+
+
+def euclid_bools(pulses: int, steps: int, rotation: int = 0) -> list[bool]:
+    """The Euclidean rhythm as booleans, rotated ``rotation`` steps later (negative ``pulses``
+    invert it)::
+
+        >>> "".join("x" if b else "." for b in euclid_bools(3, 8, 2))
+        'x.x..x..'
+        >>> "".join("x" if b else "." for b in euclid_bools(-3, 8))
+        '.xx.xx.x'
+    """
+    if steps <= 0:
+        return []
+    bits = [bool(b) for b in bjorklund(abs(pulses), steps)]
+    if pulses < 0:
+        bits = [not b for b in bits]
+    r = rotation % steps
+    if r:
+        bits = bits[-r:] + bits[:-r]
+    return bits
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -823,3 +1253,107 @@ def _flatten_args(args: Sequence) -> list:
     if len(args) == 1 and isinstance(args[0], list):
         return list(args[0])
     return list(args)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Signals: continuous patterns (no whole), sampled where a discrete pattern asks for them
+
+
+def steady(value) -> Pattern:
+    """A continuous constant."""
+    return Pattern(lambda state: [Event(None, state.span, value)])
+
+
+def signal(func: Callable[[Fraction], Any]) -> Pattern:
+    """A continuous pattern whose value is ``func(t)`` at the midpoint of the queried span::
+
+        >>> signal(lambda t: t * 2).segment(2).first_cycle()
+        [Event(0-1/2, Fraction(1, 2)), Event(1/2-1, Fraction(3, 2))]
+    """
+
+    def query(state: State):
+        span = state.span
+        return [Event(None, span, func((span.begin + span.end) / 2))]
+
+    return Pattern(query)
+
+
+def _rand_query(state: State):
+    span = state.span
+    return [Event(None, span, time_to_rand((span.begin + span.end) / 2, state.seed))]
+
+
+#: Continuous random numbers in [0, 1): a hash of the time and the query's seed.
+rand = Pattern(_rand_query)
+
+#: Sawtooth 0 -> 1 each cycle.
+saw = signal(lambda t: float(t % 1))
+#: Inverted sawtooth 1 -> 0.
+isaw = signal(lambda t: 1.0 - float(t % 1))
+#: Sine between 0 and 1.
+sine = signal(lambda t: (math.sin(2 * math.pi * float(t)) + 1) / 2)
+#: Cosine between 0 and 1.
+cosine = sine._early(Fraction(1, 4))
+#: Square wave: 0 for the first half of each cycle, 1 for the second.
+square = signal(lambda t: float(math.floor((t * 2) % 2)))
+#: Triangle 0 -> 1 -> 0.
+tri = fastcat(isaw, saw)
+
+
+def irand(n) -> Pattern:
+    """Continuous random integers in ``[0, n)`` (``n`` patternable)::
+
+        >>> vals = [e.value for e in irand(4).segment(16).query(0, 4)]
+        >>> set(vals) <= {0, 1, 2, 3} and len(set(vals)) > 1
+        True
+    """
+    p = _arg_pattern(n)
+    if p is None:
+        return rand.fmap(lambda r: int(r * n))
+    return p.fmap(lambda k: rand.fmap(lambda r: int(r * k))).inner_join()
+
+
+def _choose_with(pat: Pattern, xs: list) -> Pattern:
+    xs = [reify(x) for x in xs]
+    if not xs:
+        return silence
+    n = len(xs)
+    return pat._range(0, n).fmap(lambda i: xs[min(max(int(math.floor(i)), 0), n - 1)])
+
+
+def choose_with(pat: Pattern, xs: list) -> Pattern:
+    """Choose from ``xs`` with a pattern of numbers in 0..1; structure from ``pat``."""
+    return _choose_with(pat, xs).outer_join()
+
+
+def choose_in_with(pat: Pattern, xs: list) -> Pattern:
+    """Choose from ``xs`` with a pattern of numbers in 0..1; structure from the chosen patterns."""
+    return _choose_with(pat, xs).inner_join()
+
+
+def choose(*xs) -> Pattern:
+    """A continuous random choice among ``xs`` (use with ``segment`` or ``struct``)::
+
+        >>> set(e.value for e in choose("a", "b").segment(8).query(0, 4)) == {"a", "b"}
+        True
+    """
+    return choose_with(rand, _flatten_args(xs))
+
+
+def randcat(*pats) -> Pattern:
+    """Pick one of the patterns at random each cycle (Strudel's ``chooseCycles``/``randcat``; in
+    mini-notation ``a | b``)::
+
+        >>> p = randcat("a", "b", "c")
+        >>> all(len(p.query(c, c + 1)) == 1 for c in range(8))
+        True
+    """
+    return choose_in_with(rand._segment(1), _flatten_args(pats))
+
+
+choose_cycles = randcat
+
+
+def rev(pat) -> Pattern:
+    """Function form of :meth:`Pattern.rev`."""
+    return reify(pat).rev()

@@ -144,7 +144,7 @@ def test_early_late():
     assert [v for *_, v in spans(p.early(F(1, 4)))] == ["b", "c", "d", "a"]
     assert [v for *_, v in spans(p.late(F(1, 4)))] == ["d", "a", "b", "c"]
     assert same(early(F(1, 4), p), p.early(F(1, 4)))
-    assert same(late("1/4", p), p.late(F(1, 4)))
+    assert same(late(0.25, p), p.late(F(1, 4)))
     assert same(p.late(1), p)
     # late by an offset that is not a step: events straddle the cycle start
     (first, *_), (last) = spans(pure("a").late(F(1, 3)), 0, 1), spans(pure("a").late(F(1, 3)), 0, 1)
