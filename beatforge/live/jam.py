@@ -218,9 +218,13 @@ class Jam:
                 self.pads.append(PadSlot(pad.name, pad, track, self.tracks.index(track)))
             note_map[note] = index[id(pad)]
         self.note_map = note_map
-        self.pad_notes = {}              # pad index -> the first note that plays it
+        self.pad_notes = {}              # pad index -> the note written to .mid files for it
         for note in sorted(self.notes):
             self.pad_notes.setdefault(int(note_map[note]), note)
+        for i, slot in enumerate(self.pads):  # prefer the pad's own (or General MIDI) note
+            own = kit.note_of(slot.pad)
+            if own is not None and 0 <= own < 128 and note_map[own] == i:
+                self.pad_notes[i] = own
 
         self.audible = [True] * 256
         self.ring_in = EventRing(1024)

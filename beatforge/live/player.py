@@ -14,6 +14,7 @@ its hits sit at the frames the offline sequencer computed for them, so at 120 bp
 from __future__ import annotations
 
 import bisect
+import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -177,7 +178,7 @@ class Player:
             for i in range(start, stop):
                 row = rows[i & mask]
                 t = float(row[0])
-                off = n + int((t - t_callback) * sr)
+                off = n + math.floor((t - t_callback) * sr)
                 if off < 0:
                     off = 0
                 elif off >= n:
