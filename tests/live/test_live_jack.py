@@ -28,10 +28,11 @@ def test_pattern_hits_are_exactly_spaced(start_jam, probe, impulse_beat):
     found = onsets(audio)
     assert len(found) >= 12, (len(found), jam.stderr)
     gaps = np.diff(found)
-    # every 16th lands exactly 6000 frames after the previous one; an xrun on a loaded machine
-    # may drop a block (a missing hit), never move one
-    assert (gaps % SIXTEENTH == 0).all(), gaps
-    assert (gaps == SIXTEENTH).mean() > 0.8, gaps
+    # every 16th lands exactly 6000 frames after the previous one.  On a loaded machine JACK may
+    # skip or delay the jam's process cycle (an xrun): that shifts the output by whole periods,
+    # never by a fraction of one
+    assert ((gaps - SIXTEENTH) % PERIOD == 0).all(), gaps
+    assert (gaps == SIXTEENTH).mean() >= 0.8, gaps
 
 
 def test_pads_sound_within_two_periods_and_record_writes_them(start_jam, probe, impulse_beat, tmp_path):
