@@ -111,13 +111,14 @@ def _sweep_phase(t: np.ndarray, pitch_hz: float, sweep_semitones: float, sweep_s
                  sample_rate: int) -> np.ndarray:
     """Phase (radians, starting at 0) of an oscillator whose pitch drops exponentially to ``pitch_hz``.
 
-    The instantaneous frequency is integrated analytically, so the phase is exact
-    (no accumulated rounding) and the oscillator starts at phase 0.
+    The steady part (``pitch_hz * t``) is exact, so the settled pitch carries no
+    accumulated rounding; only the decaying sweep is integrated numerically. The
+    oscillator starts at phase 0.
     """
     if sweep_semitones == 0 or sweep_seconds <= 0:
         return 2.0 * np.pi * pitch_hz * t
-    # f(t) = f0 * 2**(s * exp(-t/tau)) with s in octaves. Integrate numerically with a
-    # cumulative trapezoid on the deviation only (it vanishes quickly), exactly for the rest.
+    # f(t) = f0 * 2**(s * exp(-t/tau)) with s in octaves: cumulative trapezoid on the
+    # deviation from f0 only (it vanishes quickly).
     s = sweep_semitones / 12.0
     dev = pitch_hz * (np.exp2(s * np.exp(-t / sweep_seconds)) - 1.0)
     integral = np.concatenate(([0.0], np.cumsum((dev[1:] + dev[:-1]) * 0.5) / sample_rate))
@@ -306,7 +307,7 @@ def kick(pitch_hz: float = 50.0, sweep_semitones: float = 24.0, sweep_seconds: f
     env[t < 0.012] = 1.0
     body = np.sin(phase) * env
     click = _filtered_noise(rng, n, [("highpass", 1200.0, 0.7), ("lowpass", 7000.0, 0.7)],
-                    sample_rate)
+                            sample_rate)
     click *= _decay(t, 0.012) * 0.35 / (np.std(click[: max(1, int(0.003 * sample_rate))]) + 1e-12)
     out = saturate(body, drive) + click_level * click
     return _finish(out, sample_rate, peak_db)
@@ -332,9 +333,9 @@ def snare(tone_hz: float = 185.0, body_level: float = 0.55, noise_level: float =
     body = (m1 * _decay(t, decay_seconds) + 0.55 * m2 * _decay(t, decay_seconds * 0.6))
     wires = _filtered_noise(rng, n, [("highpass", 1100.0, 0.7), ("highpass", 1100.0, 0.7),
                                      ("peak", snappy_hz, 0.9, 5.0), ("lowpass", 12000.0, 0.7)],
-                    sample_rate)
+                            sample_rate)
     wires /= np.std(wires) + 1e-12
-    # The wires speak a touch after the stick and have a fast first drop (two-stage decay).
+    # Two-stage decay of the wires: a fast first drop (the crack), then the rattle.
     wenv = 0.55 * _decay(t, 0.05) + 0.45 * _decay(t, noise_decay_seconds)
     out = body_level * saturate(body, 0.2) + noise_level * 0.55 * wires * wenv
     return _finish(saturate(out, drive), sample_rate, peak_db)
@@ -398,7 +399,7 @@ def hat(decay_seconds: float = 0.11, tone_hz: float = 7500.0, noise_level: float
                             ("peak", tone_hz * 1.4, 1.2, 4.0), ("lowpass", 17000.0, 0.7)],
                     sample_rate)
     noise = _filtered_noise(rng, n, [("highpass", tone_hz * 1.05, 0.7), ("highpass", tone_hz, 0.7)],
-                    sample_rate)
+                            sample_rate)
     metal /= np.std(metal) + 1e-12
     noise /= np.std(noise) + 1e-12
     env = _decay(t, decay_seconds)
@@ -446,7 +447,7 @@ def rim(pitch_hz: float = 1700.0, low_hz: float = 480.0, decay_seconds: float = 
     ring = (np.sin(2 * np.pi * pitch_hz * t) * _decay(t, decay_seconds)
             + 0.8 * np.sin(2 * np.pi * low_hz * t) * _decay(t, decay_seconds * 1.3))
     click = _filtered_noise(rng, n, [("highpass", 2500.0, 0.7), ("lowpass", 9000.0, 0.7)],
-                    sample_rate)
+                            sample_rate)
     click = click / (np.std(click[: int(0.002 * sample_rate)]) + 1e-12) * _decay(t, 0.006)
     out = saturate(ring, drive) + click_level * 0.5 * click
     out = _filter(out, [("highpass", 350.0, 0.7)], sample_rate)
@@ -466,7 +467,7 @@ def tom(pitch_hz: float = 110.0, sweep_semitones: float = 6.0, sweep_seconds: fl
     over = np.sin(_sweep_phase(t, pitch_hz * 1.59, sweep_semitones, sweep_seconds, sample_rate))
     body += 0.22 * over * _decay(t, decay_seconds * 0.45)
     thump = _filtered_noise(rng, n, [("bandpass", pitch_hz * 6.0, 0.8), ("lowpass", 5000.0, 0.7)],
-                    sample_rate)
+                            sample_rate)
     thump = thump / (np.std(thump[: int(0.01 * sample_rate)]) + 1e-12) * _decay(t, 0.05)
     out = saturate(body, drive) + noise_level * 0.5 * thump
     return _finish(out, sample_rate, peak_db)
