@@ -736,7 +736,12 @@ KITS = {
     "factory": ("Clean 808/909-style electronic kit synthesised by beatforge.synth.",
                 _factory_sounds, {}),
     "lofi": ("Dusty lo-fi kit: the synth voices through a 12-bit, 26 kHz sampler and tape.",
-             _lofi_sounds, {"kick": -2.0, "snare": -1.5, "clap": -1.5, "808": -2.0}),
+             # Saturation lowers the crest factor, so at the same peak the lofi voices are
+             # louder: these offsets restore the factory kit's balance (A-weighted, attack).
+             _lofi_sounds, {"kick": -2.0, "snare": -4.5, "clap": -4.5, "rim": -4.5, "hat": -5.0,
+                            "openhat": -6.5, "shaker": -4.5, "lowtom": -3.0, "tom": -3.0,
+                            "midtom": -3.0, "hightom": -3.0, "crash": -5.0, "ride": -7.0,
+                            "cowbell": -3.5, "808": -2.0}),
 }
 
 _LICENSE = """\

@@ -9,21 +9,22 @@ from beatforge import Beat
 beat = Beat(bpm=90, swing=57, kit="lofi", name="boom_bap")
 
 #                     bar 1              bar 2              bar 3              bar 4
-beat.track("kick",   "X......x.x...... | X.........X..x.. | X......x.x...... | X......x.x...x..")
-beat.track("snare",  "....X.......X... | ....X.......X..o | ....X.......X... | ....X..o....X.o.")
+beat.track("kick",   "X......x.x...... | X.........X..x.. | X......x.x...... | X......x.x...x..",
+           gain_db=1)
+beat.track("snare",  "....X.......X... | ....X.......X..o | ....X.......X... | ....X..o....X.o.",
+           gain_db=2)
 beat.track("hat",    "x.xox.x.x.xox.x. | x.xox.x.x.xox.xo | x.xox.x.x.xox.x. | x.xox.x.x.xox...",
-           gain_db=-1)
-beat.track("openhat", "................ | ................ | ................ | ..............x.",
-           gain_db=-2)
+           gain_db=1)
+beat.track("openhat", "................ | ................ | ................ | ..............x.")
 beat.track("rim",    "................ | ..........o..... | ................ | ......o...o.....",
-           pan=0.25)
+           gain_db=2, pan=0.25)
 
 # A walking bass on the tuned 808 (root C1; pitch in semitones): F minor, F - Ab - Eb - C.
 beat.track("bass_f",  "x............... | x............... | x............... | x...............",
-           pad="808", pitch=5, gain_db=-5)
+           pad="808", pitch=5, gain_db=-4)
 beat.track("bass_ab", "..........x..... | ................ | ..........x..... | ................",
-           pad="808", pitch=8, gain_db=-5)
+           pad="808", pitch=8, gain_db=-4)
 beat.track("bass_eb", "................ | ..........x..x.. | ................ | ..........x.....",
-           pad="808", pitch=3, gain_db=-5)
+           pad="808", pitch=3, gain_db=-4)
 beat.track("bass_c",  "................ | ................ | ................ | ..............x.",
-           pad="808", pitch=0, gain_db=-5)
+           pad="808", pitch=0, gain_db=-4)
