@@ -98,5 +98,105 @@ def jam(pattern, kit, audio, midi_api, midi_in, pad_map, buffer, sample_rate, he
     sys.exit(run_jam(pattern=pattern, kit=kit, audio=audio, midi_api=midi_api, midi_in=midi_in,
                      pad_map=pad_map, buffer=buffer, sample_rate=sample_rate, headless=headless, record=record))
 
+# --- kits -----------------------------------------------------------------------------------------
+
+def _warn_briefly(message, category, filename, lineno, file=None, line=None):
+    click.echo(f"warning: {message}", err=True)
+
+
+@main.command("kits")
+def kits_command():
+    """List the available kits: name, pads, format and where each comes from."""
+    import warnings
+
+    from .kit.tools import list_kits
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # listing is not the place for per-kit format warnings
+        entries = list_kits()
+    if not entries:
+        click.echo("no kits found", err=True)
+        return
+    width = max(len(e.name) for e in entries)
+    for e in entries:
+        if e.error:
+            click.echo(f"{e.name:{width}}   ---  {'error':9} {e.origin:10} {e.path}  ({e.error})")
+            continue
+        note = "  (shadowed by an earlier kit of that name)" if e.shadowed else ""
+        click.echo(f"{e.name:{width}}  {e.pads:4d}  {e.format:9} {e.origin:10} {e.path}{note}")
+
+
+@main.group("kit", cls=_Group)
+def kit_group():
+    """Inspect, check, import and make kits."""
+    import warnings
+
+    warnings.showwarning = _warn_briefly
+
+
+@kit_group.command("show")
+@click.argument("kit")
+def kit_show(kit):
+    """Pads, layers, MIDI notes and choke groups of KIT (a name or a path)."""
+    from .kit import load_kit
+    from .kit.tools import describe
+
+    click.echo(describe(load_kit(kit)))
+
+
+@kit_group.command("check")
+@click.argument("kit")
+def kit_check(kit):
+    """Validate KIT: missing or unreadable samples, velocity holes, silent or clipping samples,
+    duplicate notes.  Exit code 0 only when the kit is clean."""
+    from .kit import load_kit
+    from .kit.tools import check_kit
+
+    loaded = load_kit(kit)
+    issues = check_kit(loaded)
+    for issue in issues:
+        click.echo(issue)
+    layers = sum(len(p.layers) for p in loaded.pads.values())
+    if issues:
+        click.echo(f"{loaded.name}: {len(issues)} problem(s) in {len(loaded.pads)} pads, {layers} samples", err=True)
+        sys.exit(1)
+    click.echo(f"{loaded.name}: ok ({len(loaded.pads)} pads, {layers} samples)", err=True)
+
+
+@kit_group.command("import")
+@click.argument("path", type=click.Path(exists=True))
+@click.option("--name", help="Install under this name (default: the kit's own name).")
+@click.option("--replace", is_flag=True, help="Replace an installed kit of the same name.")
+def kit_import(path, name, replace):
+    """Install a Hydrogen kit (.h2drumkit or folder), an SFZ kit (.sfz file or folder) or a
+    sample folder into the user kit folder.  Archives are unpacked safely; a failed import
+    leaves nothing behind."""
+    from .kit.tools import import_kit
+
+    final, kit = import_kit(path, name=name, replace=replace)
+    click.echo(f"installed {kit.name!r} ({len(kit.pads)} pads) in {final}", err=True)
+    for problem in kit.problems:
+        click.echo(f"warning: {problem}", err=True)
+
+
+@kit_group.command("chop")
+@click.argument("sample", type=click.Path(dir_okay=False))
+@click.option("--slices", type=click.IntRange(1, 999), help="Cut into N equal slices.")
+@click.option("--onsets", is_flag=True, help="Cut at the hits (onset detection).")
+@click.option("--bpm", type=click.FloatRange(20, 999), help="The loop's tempo (default: guessed from its length).")
+@click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="New folder for the kit (slices, kit.toml, pattern.py).")
+def kit_chop(sample, slices, onsets, bpm, out_dir):
+    """Chop the loop SAMPLE into a folder kit (pads slice01, slice02 ...) with a pattern that
+    replays it."""
+    from .kit.chop import chop_to_kit
+
+    if (slices is None) == (not onsets):
+        raise click.UsageError("give either --slices N or --onsets")
+    out = chop_to_kit(sample, out_dir, slices=slices, onsets=onsets, bpm=bpm)
+    count = len(list(out.glob("slice*.wav")))
+    click.echo(f"wrote {count} slices, kit.toml and pattern.py to {out}", err=True)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -24,6 +24,8 @@ Schema (every key but ``sample``/``samples``/``layers`` is optional)::
     polyphony = 4
     choke_group = "hats"        # the group this pad belongs to
     choked_by = ["hats"]        # groups whose hits silence this pad
+    choke_self = true           # false: hits of this same pad do not cut each other
+    choke_fade = 0.05           # seconds a choked voice takes to fade (default: 5 ms)
     stem = "drums"
     selection = "round_robin"   # or "random", "first"
     gated = false               # true: note-off releases the voice
@@ -46,7 +48,7 @@ from ..model import SELECTIONS, Envelope, Kit, Layer, Pad
 _KIT_KEYS = {"name", "description", "license", "author", "polyphony", "url"}
 _PAD_KEYS = {"sample", "samples", "layers", "note", "tune", "gain_db", "pan", "root", "envelope", "start",
              "end", "reverse", "polyphony", "choke_group", "choked_by", "stem", "selection", "gated",
-             "amp_veltrack", "random_pitch"}
+             "amp_veltrack", "random_pitch", "choke_self", "choke_fade"}
 _LAYER_KEYS = {"sample", "vel", "gain_db", "tune", "pan", "seq"}
 _ENV_KEYS = {"attack", "hold", "decay", "sustain", "release"}
 _NOTE = re.compile(r"^([a-gA-G])([#sb]?)(-?\d+)$")
@@ -167,7 +169,7 @@ def _pad(folder: Path, pad_name: str, spec: dict, where: str) -> Pad:
     selection = spec.get("selection", "round_robin")
     if selection not in SELECTIONS:
         raise KitError(f"{where}.selection: expected one of {', '.join(SELECTIONS)}, got {selection!r}")
-    for key in ("reverse", "gated"):
+    for key in ("reverse", "gated", "choke_self"):
         if not isinstance(spec.get(key, False), bool):
             raise KitError(f"{where}.{key}: expected true or false, got {spec[key]!r}")
     polyphony = spec.get("polyphony")
@@ -187,4 +189,6 @@ def _pad(folder: Path, pad_name: str, spec: dict, where: str) -> Pad:
         stem=spec.get("stem"), selection=selection, gated=spec.get("gated", False),
         amp_veltrack=_number(spec, "amp_veltrack", where, 1.0, 0, 1),
         random_pitch=_number(spec, "random_pitch", where, 0.0, 0),
+        choke_self=spec.get("choke_self", True),
+        choke_fade=_number(spec, "choke_fade", where, None, 0),
     )
