@@ -89,8 +89,18 @@ def _frames(seconds: float, sample_rate: int) -> int:
     if sample_rate <= 0:
         raise ValueError(f"sample_rate must be positive, got {sample_rate!r}")
     if not seconds > 0:
-        raise ValueError(f"length must be positive, got {seconds!r} seconds")
+        raise ValueError(f"length_seconds must be positive, got {seconds!r}")
     return max(16, int(round(seconds * sample_rate)))
+
+
+def _pick(length_seconds: float | None, default: float) -> float:
+    return default if length_seconds is None else length_seconds
+
+
+def _require_positive(**values: float) -> None:
+    for name, value in values.items():
+        if not value > 0:
+            raise ValueError(f"{name} must be positive, got {value!r}")
 
 
 def _time(n: int, sample_rate: int) -> np.ndarray:
@@ -297,8 +307,9 @@ def kick(pitch_hz: float = 50.0, sweep_semitones: float = 24.0, sweep_seconds: f
     ``click_level`` (0..1) mixes a few ms of band-passed noise for the beater;
     ``drive`` rounds the body into a warmer, louder shape.
     """
+    _require_positive(pitch_hz=pitch_hz, decay_seconds=decay_seconds)
     rng = _rng(seed)
-    length_seconds = length_seconds or min(1.4, decay_seconds + 0.1)
+    length_seconds = _pick(length_seconds, min(1.4, decay_seconds + 0.1))
     n = _frames(length_seconds, sample_rate)
     t = _time(n, sample_rate)
     phase = _sweep_phase(t, pitch_hz, sweep_semitones, sweep_seconds, sample_rate)
@@ -324,8 +335,10 @@ def snare(tone_hz: float = 185.0, body_level: float = 0.55, noise_level: float =
     (``sweep_semitones``) and decay over ``decay_seconds``; the wires are noise
     centred on ``snappy_hz`` decaying over ``noise_decay_seconds``.
     """
+    _require_positive(tone_hz=tone_hz, decay_seconds=decay_seconds,
+                      noise_decay_seconds=noise_decay_seconds, snappy_hz=snappy_hz)
     rng = _rng(seed)
-    length_seconds = length_seconds or min(1.4, max(decay_seconds, noise_decay_seconds) + 0.1)
+    length_seconds = _pick(length_seconds, min(1.4, max(decay_seconds, noise_decay_seconds) + 0.1))
     n = _frames(length_seconds, sample_rate)
     t = _time(n, sample_rate)
     m1 = np.sin(_sweep_phase(t, tone_hz, sweep_semitones, 0.012, sample_rate))
@@ -351,10 +364,12 @@ def clap(center_hz: float = 1150.0, bursts: int = 4, spacing_seconds: float = 0.
     tail after the last burst decays over ``decay_seconds``. The burst spacing is
     jittered a little by ``seed`` so variations sound like different hands.
     """
+    _require_positive(center_hz=center_hz, spacing_seconds=spacing_seconds,
+                      decay_seconds=decay_seconds)
     if bursts < 1:
         raise ValueError(f"bursts must be >= 1, got {bursts!r}")
     rng = _rng(seed)
-    length_seconds = length_seconds or min(1.4, decay_seconds + bursts * spacing_seconds + 0.1)
+    length_seconds = _pick(length_seconds, min(1.4, decay_seconds + bursts * spacing_seconds + 0.1))
     n = _frames(length_seconds, sample_rate)
     t = _time(n, sample_rate)
     starts = [0.0]
@@ -390,8 +405,9 @@ def hat(decay_seconds: float = 0.11, tone_hz: float = 7500.0, noise_level: float
     brighter); ``noise_level`` (0..1) mixes white noise into the metallic
     partials; ``detune`` scales the six oscillator frequencies (1.0 = 808).
     """
+    _require_positive(decay_seconds=decay_seconds, tone_hz=tone_hz)
     rng = _rng(seed)
-    length_seconds = length_seconds or min(2.5, decay_seconds * 1.15 + 0.02)
+    length_seconds = _pick(length_seconds, min(2.5, decay_seconds * 1.15 + 0.02))
     n = _frames(length_seconds, sample_rate)
     t = _time(n, sample_rate)
     metal = _square_bank(METAL_HZ, n, sample_rate, rng, detune=detune)
@@ -413,8 +429,9 @@ def open_hat(decay_seconds: float = 0.85, tone_hz: float = 7000.0, noise_level: 
              detune: float = 1.0, drive: float = 0.0, length_seconds: float | None = None,
              peak_db: float = -1.0, sample_rate: int = 44100, seed=0) -> np.ndarray:
     """Open hi-hat: the closed hat with a long decay (see :func:`hat`)."""
+    _require_positive(decay_seconds=decay_seconds, tone_hz=tone_hz)
     return hat(decay_seconds=decay_seconds, tone_hz=tone_hz, noise_level=noise_level, detune=detune,
-               drive=drive, length_seconds=length_seconds or min(1.4, decay_seconds + 0.05),
+               drive=drive, length_seconds=_pick(length_seconds, min(1.4, decay_seconds + 0.05)),
                peak_db=peak_db, sample_rate=sample_rate, seed=seed)
 
 
@@ -425,8 +442,9 @@ def shaker(decay_seconds: float = 0.1, attack_seconds: float = 0.014, tone_hz: f
 
     The swell is what makes it a shaker (beads hitting the shell) rather than a hat.
     """
+    _require_positive(decay_seconds=decay_seconds, attack_seconds=attack_seconds, tone_hz=tone_hz)
     rng = _rng(seed)
-    n = _frames(length_seconds or min(0.6, attack_seconds + decay_seconds + 0.02), sample_rate)
+    n = _frames(_pick(length_seconds, min(0.6, attack_seconds + decay_seconds + 0.02)), sample_rate)
     t = _time(n, sample_rate)
     grains = _filtered_noise(rng, n, [("highpass", tone_hz * 0.6, 0.7), ("highpass", tone_hz * 0.6, 0.7),
                                       ("peak", tone_hz, 1.0, 6.0), ("lowpass", 15000.0, 0.7)],
@@ -441,8 +459,9 @@ def rim(pitch_hz: float = 1700.0, low_hz: float = 480.0, decay_seconds: float = 
         click_level: float = 0.5, drive: float = 0.8, length_seconds: float | None = None,
         peak_db: float = -1.0, sample_rate: int = 44100, seed=0) -> np.ndarray:
     """808-style rim shot: two short resonances (``low_hz`` and ``pitch_hz``) plus a click, driven."""
+    _require_positive(pitch_hz=pitch_hz, low_hz=low_hz, decay_seconds=decay_seconds)
     rng = _rng(seed)
-    n = _frames(length_seconds or max(0.12, decay_seconds * 2.5), sample_rate)
+    n = _frames(_pick(length_seconds, max(0.12, decay_seconds * 2.5)), sample_rate)
     t = _time(n, sample_rate)
     ring = (np.sin(2 * np.pi * pitch_hz * t) * _decay(t, decay_seconds)
             + 0.8 * np.sin(2 * np.pi * low_hz * t) * _decay(t, decay_seconds * 1.3))
@@ -459,8 +478,9 @@ def tom(pitch_hz: float = 110.0, sweep_semitones: float = 6.0, sweep_seconds: fl
         length_seconds: float | None = None, peak_db: float = -1.0,
         sample_rate: int = 44100, seed=0) -> np.ndarray:
     """Tom: a sine (plus a quieter 1.59x membrane overtone) swept down to ``pitch_hz``, with a stick thump."""
+    _require_positive(pitch_hz=pitch_hz, decay_seconds=decay_seconds)
     rng = _rng(seed)
-    n = _frames(length_seconds or min(1.4, decay_seconds + 0.1), sample_rate)
+    n = _frames(_pick(length_seconds, min(1.4, decay_seconds + 0.1)), sample_rate)
     t = _time(n, sample_rate)
     body = np.sin(_sweep_phase(t, pitch_hz, sweep_semitones, sweep_seconds, sample_rate))
     body *= _decay(t, decay_seconds)
@@ -508,9 +528,10 @@ def crash(decay_seconds: float = 2.4, tone_hz: float = 4500.0, noise_level: floa
     ``width`` (0..1) decorrelates the two channels; ``width=0`` returns mono ``(frames,)``,
     otherwise stereo ``(frames, 2)``.
     """
+    _require_positive(decay_seconds=decay_seconds, tone_hz=tone_hz)
     return _stereo_cymbal(dict(decay_seconds=decay_seconds, tone_hz=tone_hz, noise_level=noise_level,
                                detune=detune, bell_level=0.0, bell_hz=0.0, stick_level=0.8),
-                          width, length_seconds or min(2.6, decay_seconds + 0.1), peak_db,
+                          width, _pick(length_seconds, min(2.6, decay_seconds + 0.1)), peak_db,
                           sample_rate, seed, attack_seconds=0.004)
 
 
@@ -522,10 +543,11 @@ def ride(decay_seconds: float = 1.8, tone_hz: float = 6000.0, noise_level: float
 
     ``width`` as for :func:`crash`.
     """
+    _require_positive(decay_seconds=decay_seconds, tone_hz=tone_hz, bell_hz=bell_hz)
     return _stereo_cymbal(dict(decay_seconds=decay_seconds, tone_hz=tone_hz, noise_level=noise_level,
                                detune=detune, bell_level=bell_level, bell_hz=bell_hz,
                                stick_level=0.7),
-                          width, length_seconds or min(2.0, decay_seconds + 0.1), peak_db,
+                          width, _pick(length_seconds, min(2.0, decay_seconds + 0.1)), peak_db,
                           sample_rate, seed, attack_seconds=0.0)
 
 
@@ -547,8 +569,9 @@ def cowbell(low_hz: float = 540.0, high_hz: float = 800.0, decay_seconds: float 
             tone_hz: float = 900.0, drive: float = 0.3, length_seconds: float | None = None,
             peak_db: float = -1.0, sample_rate: int = 44100, seed=0) -> np.ndarray:
     """808 cowbell: two square waves (``low_hz``, ``high_hz``) through a band-pass at ``tone_hz``."""
+    _require_positive(low_hz=low_hz, high_hz=high_hz, decay_seconds=decay_seconds, tone_hz=tone_hz)
     rng = _rng(seed)
-    n = _frames(length_seconds or min(1.0, decay_seconds + 0.1), sample_rate)
+    n = _frames(_pick(length_seconds, min(1.0, decay_seconds + 0.1)), sample_rate)
     t = _time(n, sample_rate)
     sq = _square_bank((low_hz,), n, sample_rate, rng, max_hz=12000.0)
     sq += 0.8 * _square_bank((high_hz,), n, sample_rate, rng, max_hz=12000.0)
@@ -570,9 +593,10 @@ def bass_808(note: float = 24, decay_seconds: float = 2.2, sweep_semitones: floa
     harmonics (tanh keeps the waveform symmetric, so the pitch is unchanged) so
     the bass is heard on small speakers.
     """
+    _require_positive(decay_seconds=decay_seconds)
     rng = _rng(seed)
     pitch_hz = midi_to_hz(note)
-    n = _frames(length_seconds or min(2.4, decay_seconds), sample_rate)
+    n = _frames(_pick(length_seconds, min(2.4, decay_seconds)), sample_rate)
     t = _time(n, sample_rate)
     phase = _sweep_phase(t, pitch_hz, sweep_semitones, sweep_seconds, sample_rate)
     # Sustain-ish shape: slow start of the decay, so the note holds before dying away.

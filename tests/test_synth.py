@@ -187,6 +187,12 @@ def test_bad_arguments_raise():
         synth.kick(decay_seconds=0)
     with pytest.raises(ValueError, match="bursts"):
         synth.clap(bursts=0)
+    with pytest.raises(ValueError, match="decay_seconds"):
+        synth.hat(decay_seconds=-1)
+    with pytest.raises(ValueError, match="length_seconds"):
+        synth.snare(length_seconds=0)
+    with pytest.raises(ValueError, match="pitch_hz"):
+        synth.tom(pitch_hz=0)
 
 
 def _sha256(path):
