@@ -18,6 +18,9 @@
 
 #include <math.h>
 #include <stddef.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #define BF_CHUNK 256
 #define BF_NEVER INT64_MAX
@@ -90,7 +93,7 @@ static void env_gains(const env_seg *s, int64_t a, int n, float gl, float gr,
 {
     const int32_t xb = (int32_t)(a - s->bs), xk = (int32_t)(a - s->ks);
     const float b0 = s->b0, b1 = s->b1, k0 = s->k0, k1 = s->k1;
-    for (int i = 0; i < n; i++) {
+    for (int32_t i = 0; i < n; i++) {     /* int32: vectorised int -> float conversion */
         const float e = (b0 + b1 * (float)(xb + i)) * (k0 + k1 * (float)(xk + i));
         egl[i] = e * gl;
         egr[i] = e * gr;
@@ -115,11 +118,11 @@ static void add_ramp(float *restrict o, const float *restrict src, int n, int ch
                      const float *restrict egl, const float *restrict egr)
 {
     if (ch == 1) {
-        if (!rev) for (int i = 0; i < n; i++) { const float s = src[i]; o[2*i] += s * egl[i]; o[2*i+1] += s * egr[i]; }
-        else      for (int i = 0; i < n; i++) { const float s = src[-i]; o[2*i] += s * egl[i]; o[2*i+1] += s * egr[i]; }
+        if (!rev) for (int64_t i = 0; i < n; i++) { const float s = src[i]; o[2*i] += s * egl[i]; o[2*i+1] += s * egr[i]; }
+        else      for (int64_t i = 0; i < n; i++) { const float s = src[-i]; o[2*i] += s * egl[i]; o[2*i+1] += s * egr[i]; }
     } else {
-        if (!rev) for (int i = 0; i < n; i++) { o[2*i] += src[2*i] * egl[i]; o[2*i+1] += src[2*i+1] * egr[i]; }
-        else      for (int i = 0; i < n; i++) { o[2*i] += src[-2*i] * egl[i]; o[2*i+1] += src[1-2*i] * egr[i]; }
+        if (!rev) for (int64_t i = 0; i < n; i++) { o[2*i] += src[2*i] * egl[i]; o[2*i+1] += src[2*i+1] * egr[i]; }
+        else      for (int64_t i = 0; i < n; i++) { o[2*i] += src[-2*i] * egl[i]; o[2*i+1] += src[1-2*i] * egr[i]; }
     }
 }
 
@@ -179,18 +182,18 @@ static void gather(const float *restrict base, int64_t step, int64_t L, int c, i
     if (interior) {
         const float *b = base + c;
         if (ntaps == 4) {
-            for (int i = 0; i < cn; i++) {
+            for (int64_t i = 0; i < cn; i++) {
                 const float *q = b + (int64_t)idx[i] * step;
                 t0[i] = q[-step]; t1[i] = q[0]; t2[i] = q[step]; t3[i] = q[2 * step];
             }
         } else {
-            for (int i = 0; i < cn; i++) {
+            for (int64_t i = 0; i < cn; i++) {
                 const float *q = b + (int64_t)idx[i] * step;
                 t1[i] = q[0]; t2[i] = q[step];
             }
         }
     } else {
-        for (int i = 0; i < cn; i++) {
+        for (int64_t i = 0; i < cn; i++) {
             const int64_t k = idx[i];
             if (ntaps == 4) { t0[i] = tap(base, step, L, k - 1, c); t3[i] = tap(base, step, L, k + 2, c); }
             t1[i] = tap(base, step, L, k, c); t2[i] = tap(base, step, L, k + 1, c);
@@ -206,35 +209,117 @@ static void interp_channel(const float *restrict base, int64_t step, int64_t L, 
     float t0[BF_CHUNK], t1[BF_CHUNK], t2[BF_CHUNK], t3[BF_CHUNK];
     if (cubic_on) {
         gather(base, step, L, c, 4, idx, cn, t0, t1, t2, t3);
-        for (int i = 0; i < cn; i++) y[i] = cubic(t0[i], t1[i], t2[i], t3[i], fr[i]);
+        for (int64_t i = 0; i < cn; i++) y[i] = cubic(t0[i], t1[i], t2[i], t3[i], fr[i]);
     } else {
         gather(base, step, L, c, 2, idx, cn, t0, t1, t2, t3);
-        for (int i = 0; i < cn; i++) y[i] = linear(t1[i], t2[i], fr[i]);
+        for (int64_t i = 0; i < cn; i++) y[i] = linear(t1[i], t2[i], fr[i]);
+    }
+}
+
+#if defined(__SSE2__)
+/* SSE versions of the cubic kernel for interior chunks.  They evaluate exactly the expression of
+ * cubic() lane by lane (no FMA, same operation order), so they give the same bits as the scalar
+ * code that handles edges and remainders: block splits cannot change the output. */
+static inline __m128 cubic4(__m128 ym1, __m128 y0, __m128 y1, __m128 y2, __m128 f)
+{
+    const __m128 half = _mm_set1_ps(0.5f), k25 = _mm_set1_ps(2.5f), two = _mm_set1_ps(2.0f),
+                 k15 = _mm_set1_ps(1.5f);
+    const __m128 c1 = _mm_mul_ps(half, _mm_sub_ps(y1, ym1));
+    const __m128 c2 = _mm_sub_ps(_mm_add_ps(_mm_sub_ps(ym1, _mm_mul_ps(k25, y0)), _mm_mul_ps(two, y1)),
+                                 _mm_mul_ps(half, y2));
+    const __m128 c3 = _mm_add_ps(_mm_mul_ps(half, _mm_sub_ps(y2, ym1)), _mm_mul_ps(k15, _mm_sub_ps(y0, y1)));
+    return _mm_add_ps(y0, _mm_mul_ps(f, _mm_add_ps(c1, _mm_mul_ps(f, _mm_add_ps(c2, _mm_mul_ps(f, c3))))));
+}
+
+/* Mono, step +-1: the 4 taps of a frame are contiguous, so one unaligned load per frame and a
+ * 4x4 transpose give the tap vectors of 4 frames.  n is a multiple of 4. */
+static void cubic_mono_sse(const float *base, int64_t step, const int32_t *restrict idx,
+                           const float *restrict fr, int n, float *restrict y)
+{
+    if (step > 0) {
+        for (int i = 0; i < n; i += 4) {
+            __m128 a = _mm_loadu_ps(base + idx[i] - 1), b = _mm_loadu_ps(base + idx[i + 1] - 1);
+            __m128 c = _mm_loadu_ps(base + idx[i + 2] - 1), d = _mm_loadu_ps(base + idx[i + 3] - 1);
+            _MM_TRANSPOSE4_PS(a, b, c, d);          /* a = r[n-1], b = r[n], c = r[n+1], d = r[n+2] */
+            _mm_storeu_ps(y + i, cubic4(a, b, c, d, _mm_loadu_ps(fr + i)));
+        }
+    } else {
+        for (int i = 0; i < n; i += 4) {
+            __m128 a = _mm_loadu_ps(base - idx[i] - 2), b = _mm_loadu_ps(base - idx[i + 1] - 2);
+            __m128 c = _mm_loadu_ps(base - idx[i + 2] - 2), d = _mm_loadu_ps(base - idx[i + 3] - 2);
+            _MM_TRANSPOSE4_PS(a, b, c, d);          /* a = r[n+2], b = r[n+1], c = r[n], d = r[n-1] */
+            _mm_storeu_ps(y + i, cubic4(d, c, b, a, _mm_loadu_ps(fr + i)));
+        }
+    }
+}
+
+/* Two stereo frames (L, R pairs at p and q) in one vector: [pL, pR, qL, qR]. */
+static inline __m128 load_pairs(const float *p, const float *q)
+{
+    return _mm_loadh_pi(_mm_loadl_pi(_mm_setzero_ps(), (const __m64 *)p), (const __m64 *)q);
+}
+
+/* Stereo, step +-2: lanes [L, R] of two frames at a time; n is a multiple of 4. */
+static void cubic_stereo_sse(const float *base, int64_t step, const int32_t *restrict idx,
+                             const float *restrict fr, int n, float *restrict yl, float *restrict yr)
+{
+    for (int i = 0; i < n; i += 4) {
+        __m128 v[2];
+        for (int h = 0; h < 2; h++) {
+            const float *p = base + (int64_t)idx[i + 2 * h] * step;
+            const float *q = base + (int64_t)idx[i + 2 * h + 1] * step;
+            const __m128 f2 = _mm_loadl_pi(_mm_setzero_ps(), (const __m64 *)(fr + i + 2 * h));
+            v[h] = cubic4(load_pairs(p - step, q - step), load_pairs(p, q),
+                          load_pairs(p + step, q + step), load_pairs(p + 2 * step, q + 2 * step),
+                          _mm_unpacklo_ps(f2, f2));
+        }
+        _mm_storeu_ps(yl + i, _mm_shuffle_ps(v[0], v[1], _MM_SHUFFLE(2, 0, 2, 0)));
+        _mm_storeu_ps(yr + i, _mm_shuffle_ps(v[0], v[1], _MM_SHUFFLE(3, 1, 3, 1)));
+    }
+}
+#endif
+
+/* Interpolate cn frames of every channel into yl (and yr for stereo). */
+static void interp_frames(const float *restrict base, int64_t step, int64_t L, int ch, int cubic_on,
+                          const int32_t *restrict idx, const float *restrict fr, int cn,
+                          float *restrict yl, float *restrict yr)
+{
+    int i = 0;
+#if defined(__SSE2__)
+    if (cubic_on && idx[0] >= 1 && (int64_t)idx[cn - 1] + 2 < L) {
+        i = cn & ~3;
+        if (ch == 1) cubic_mono_sse(base, step, idx, fr, i, yl);
+        else cubic_stereo_sse(base, step, idx, fr, i, yl, yr);
+    }
+#endif
+    if (i < cn) {
+        interp_channel(base, step, L, 0, cubic_on, idx + i, fr + i, cn - i, yl + i);
+        if (ch == 2) interp_channel(base, step, L, 1, cubic_on, idx + i, fr + i, cn - i, yr + i);
     }
 }
 
 static void add_mono(float *restrict o, const float *restrict y, const float *restrict egl,
                      const float *restrict egr, int cn)
 {
-    for (int i = 0; i < cn; i++) { o[2*i] += y[i] * egl[i]; o[2*i+1] += y[i] * egr[i]; }
+    for (int64_t i = 0; i < cn; i++) { o[2*i] += y[i] * egl[i]; o[2*i+1] += y[i] * egr[i]; }
 }
 
 static void add_stereo(float *restrict o, const float *restrict yl, const float *restrict yr,
                        const float *restrict egl, const float *restrict egr, int cn)
 {
-    for (int i = 0; i < cn; i++) { o[2*i] += yl[i] * egl[i]; o[2*i+1] += yr[i] * egr[i]; }
+    for (int64_t i = 0; i < cn; i++) { o[2*i] += yl[i] * egl[i]; o[2*i+1] += yr[i] * egr[i]; }
 }
 
 /* Constant envelope: gl, gr = e * gain, the same values env_gains would produce. */
 static void add_mono_c(float *restrict o, const float *restrict y, float gl, float gr, int cn)
 {
-    for (int i = 0; i < cn; i++) { o[2*i] += y[i] * gl; o[2*i+1] += y[i] * gr; }
+    for (int64_t i = 0; i < cn; i++) { o[2*i] += y[i] * gl; o[2*i+1] += y[i] * gr; }
 }
 
 static void add_stereo_c(float *restrict o, const float *restrict yl, const float *restrict yr,
                          float gl, float gr, int cn)
 {
-    for (int i = 0; i < cn; i++) { o[2*i] += yl[i] * gl; o[2*i+1] += yr[i] * gr; }
+    for (int64_t i = 0; i < cn; i++) { o[2*i] += yl[i] * gl; o[2*i+1] += yr[i] * gr; }
 }
 
 /* Playhead positions for up to `want` frames: idx[i] = floor(p), fr[i] = p - idx[i], then
@@ -272,7 +357,7 @@ static int positions(double *pp, double rate, double Ld, int want,
                 if (n >= 4) {
                     int32_t *restrict ix = idx + cn;
                     float *restrict fx = fr + cn;
-                    for (int i = 0; i < n; i++) {
+                    for (int i = 0; i < n; i++) {     /* int: vectorised int32 -> double */
                         const double pk = p + (double)i * ru;
                         const int32_t k = (int32_t)pk;
                         ix[i] = k;
@@ -313,8 +398,7 @@ static int64_t render_general(bf_voice *v, const env_seg *s, int64_t a0, int64_t
         const int want = (int)min64(BF_CHUNK, n - done);
         const int cn = positions(&p, rate, Ld, want, idx, fr);
         if (cn == 0) break;
-        interp_channel(base, step, L, 0, v->interp, idx, fr, cn, yl);
-        if (ch == 2) interp_channel(base, step, L, 1, v->interp, idx, fr, cn, yr);
+        interp_frames(base, step, L, ch, v->interp, idx, fr, cn, yl, yr);
         if (constant) {
             if (ch == 2) {
                 add_stereo_c(o1 + 2*done, yl, yr, cgl, cgr, cn);
