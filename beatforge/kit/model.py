@@ -188,14 +188,66 @@ class Kit:
         self.pads = {names.normalise(k): v for k, v in self.pads.items()}
 
     def add_pad(self, name: str, samples: Sample | str | os.PathLike | Iterable = (), **kw) -> Pad:
-        """Add a pad built from one sample (path or :class:`Sample`) or several (round robin)."""
-        if isinstance(samples, (Sample, str, os.PathLike)):
+        """Add (or replace) a pad built from one sample or several.
+
+        Each item is a :class:`Sample`, a path, a :class:`Layer`, or a tuple
+        ``(sample_or_path, vel_lo, vel_hi)`` for a velocity layer.  Several items with
+        the same velocity range are variants, chosen by the pad's ``selection`` (round
+        robin by default).  Keyword arguments are :class:`Pad` fields (``note``,
+        ``tune``, ``choke_group`` ...)::
+
+            kit = Kit("mine")
+            kit.add_pad("kick", "kick.wav", note=36)
+            kit.add_pad("snare", [("soft.wav", 1, 80), ("hard.wav", 81, 127)])
+            kit.add_pad("hat", [Sample.load("hat.wav").slice(0, 0.1)], choke_group="hats")
+        """
+        if isinstance(samples, (Sample, str, os.PathLike, Layer)):
             samples = [samples]
-        layers = [s if isinstance(s, Layer) else
-                  Layer(None, data=s) if isinstance(s, Sample) else Layer(Path(s)) for s in samples]
+        layers = []
+        for i, s in enumerate(samples):
+            vel = {}
+            if isinstance(s, tuple):
+                if len(s) != 3:
+                    raise ValueError(f"pad {name!r}: a velocity layer is (sample, vel_lo, vel_hi), got {s!r}")
+                s, lo, hi = s
+                vel = {"vel_lo": int(lo), "vel_hi": int(hi)}
+            if isinstance(s, Layer):
+                layers.append(s)
+            elif isinstance(s, Sample):
+                layers.append(Layer(None, data=s, seq=i, **vel))
+            else:
+                layers.append(Layer(Path(s), seq=i, **vel))
         pad = Pad(name, layers, **kw)
         self.pads[names.normalise(name)] = pad
         return pad
+
+    def remove_pad(self, ref: str | int) -> Pad:
+        """Remove and return the pad *ref* refers to."""
+        pad = self.pad(ref)
+        for key, value in list(self.pads.items()):
+            if value is pad:
+                del self.pads[key]
+        return pad
+
+    def __contains__(self, ref) -> bool:
+        try:
+            self.pad(ref)
+        except KitError:
+            return False
+        return True
+
+    def __iter__(self):
+        return iter(self.pads.values())
+
+    def __len__(self) -> int:
+        return len(self.pads)
+
+    def save(self, folder: str | os.PathLike) -> Path:
+        """Write the kit as a folder with a ``kit.toml`` (and every layer's sample as a WAV),
+        loadable with ``load_kit(folder)``; see :func:`beatforge.kit.tools.save_kit`."""
+        from .tools import save_kit
+
+        return save_kit(self, folder)
 
     def pad(self, ref: str | int) -> Pad:
         """The pad for *ref*: a name (case/space/``_``/``-`` insensitive, aliases such as

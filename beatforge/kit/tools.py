@@ -310,3 +310,80 @@ def _keep_only_instrument(root: Path, main: Path) -> None:
         if p.suffix.lower() == ".sfz" and p != main and p.name not in included:
             spare.mkdir(exist_ok=True)
             os.rename(p, spare / p.name)
+
+
+# --- saving ----------------------------------------------------------------------------------------
+
+def _toml_value(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    if isinstance(v, (list, tuple, frozenset, set)):
+        return "[" + ", ".join(_toml_value(x) for x in sorted(v, key=str)) + "]"
+    return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def save_kit(kit: Kit, folder: str | os.PathLike) -> Path:
+    """Write *kit* as a new folder kit: one 24-bit WAV per layer (its part of the sample only)
+    and a ``kit.toml`` with the whole model.  The folder must be new or empty; it is written
+    beside itself first and renamed into place."""
+    from ..io.audio import write_audio
+    from .model import Envelope, Pad
+
+    out = Path(folder).expanduser()
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise KitError(f"{out}: already exists and is not an empty folder")
+    parent = out.resolve().parent
+    if not parent.is_dir():
+        raise KitError(f"{out}: the folder {parent} does not exist")
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=parent))
+    defaults = Pad("x", [_dummy_layer()])
+    try:
+        lines = ["[kit]", f"name = {_toml_value(kit.name)}", f"polyphony = {kit.polyphony}", ""]
+        for pad in kit.pads.values():
+            stem = re.sub(r"[^\w.-]+", "_", pad.name).strip("._") or "pad"
+            lines.append(f"[pads.{_toml_value(pad.name)}]")
+            layer_rows = []
+            for i, layer in enumerate(pad.layers):
+                sample = layer.sample
+                end = sample.frames if layer.end is None else min(sample.frames, layer.end)
+                data = sample.data[layer.offset:end]
+                fname = f"{stem}_{i + 1}.wav" if len(pad.layers) > 1 else f"{stem}.wav"
+                write_audio(tmp / fname, data, sample.sample_rate, 24)
+                row = {"sample": fname, "vel": [layer.vel_lo, layer.vel_hi]}
+                for key in ("gain_db", "tune", "pan"):
+                    if getattr(layer, key):
+                        row[key] = getattr(layer, key)
+                if layer.seq is not None:
+                    row["seq"] = layer.seq
+                layer_rows.append("{ " + ", ".join(f"{k} = {_toml_value(v) if k != 'vel' else '[%d, %d]' % tuple(v)}"
+                                                  for k, v in row.items()) + " }")
+            lines.append("layers = [\n    " + ",\n    ".join(layer_rows) + ",\n]")
+            for key in ("note", "tune", "gain_db", "pan", "start", "end", "reverse", "root", "polyphony",
+                        "choke_group", "choked_by", "stem", "selection", "gated", "amp_veltrack", "random_pitch",
+                        "choke_self", "choke_fade"):
+                value = getattr(pad, key)
+                if value != getattr(defaults, key) and value is not None:
+                    lines.append(f"{key} = {_toml_value(value)}")
+            if pad.envelope != Envelope():
+                env = pad.envelope
+                parts = [f"{k} = {_toml_value(getattr(env, k))}" for k in ("attack", "hold", "decay", "sustain",
+                                                                        "release") if getattr(env, k) is not None]
+                lines.append("envelope = { " + ", ".join(parts) + " }")
+            lines.append("")
+        (tmp / "kit.toml").write_text("\n".join(lines), encoding="utf-8")
+        if out.exists():
+            out.rmdir()
+        os.rename(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
+
+
+def _dummy_layer():
+    from .model import Layer
+    from .sample import Sample
+
+    return Layer(None, data=Sample(np.zeros(1, np.float32), 44100))
