@@ -75,7 +75,6 @@ def render(source, output, kit, bpm, bars, swing, seed, sample_rate, bit_depth, 
     click.echo(f"wrote {output}", err=True)
 
 
-
 @main.command()
 @click.argument("pattern", required=False, type=click.Path(dir_okay=False))
 @click.option("--kit", help="Kit name or path (overrides the pattern's kit).")
@@ -196,6 +195,50 @@ def kit_chop(sample, slices, onsets, bpm, out_dir):
     out = chop_to_kit(sample, out_dir, slices=slices, onsets=onsets, bpm=bpm)
     count = len(list(out.glob("slice*.wav")))
     click.echo(f"wrote {count} slices, kit.toml and pattern.py to {out}", err=True)
+
+
+@main.command()
+@click.argument("manifest", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", "outdir", required=True, type=click.Path(file_okay=False),
+              help="Output folder: one folder per variant, plus manifest.json and summary.csv.")
+@click.option("--workers", type=click.IntRange(1), help="Worker processes (default: the number of cores).")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="local: a process pool on this machine; dask: a dask.distributed cluster.")
+@click.option("--scheduler", metavar="ADDR", help="Dask scheduler, e.g. tcp://host:8786 (default: a local cluster).")
+@click.option("--progress/--no-progress", default=True, show_default=True, help="Show a progress bar on stderr.")
+@click.pass_context
+def pack(ctx, manifest, outdir, workers, engine, scheduler, progress):
+    """Render every variant of a beat-pack MANIFEST (TOML) into a store-ready delivery.
+
+    Re-running resumes: variants whose outputs and input hash are unchanged are skipped.
+    Exit codes: 0 done, 1 some variants failed, 2 invalid manifest (nothing written),
+    130 interrupted (re-run to resume).
+    """
+    from .errors import ManifestError
+    from .pack import build_pack
+    from .pack.index import read_index
+
+    if scheduler and engine != "dask":
+        raise click.UsageError("--scheduler needs --engine dask")
+    try:
+        result = build_pack(manifest, outdir, workers=workers, engine=engine, scheduler=scheduler,
+                            progress=progress)
+    except ManifestError as e:
+        click.echo(str(e), err=True)
+        ctx.exit(2)
+    except KeyboardInterrupt:
+        idx = read_index(outdir) or {}
+        done = len(idx.get("variants", []))
+        click.echo(f"interrupted: {done} of {idx.get('variant_count', '?')} variants done; "
+                   f"run the same command again to resume", err=True)
+        ctx.exit(130)
+    total = result.index.get("variant_count", 0)
+    click.echo(f"{total} variants ({len(result.rendered)} rendered, {len(result.skipped)} up to date) "
+               f"in {result.seconds:.1f} s -> {outdir}", err=True)
+    if result.failed:
+        for name, message in result.failed.items():
+            click.echo(f"error: {name}: {message}", err=True)
+        ctx.exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -120,7 +120,11 @@ class DaskExecutor:
         self.processes = processes
 
     def run(self, jobs, on_start, on_done):
-        from dask.distributed import Client, LocalCluster, as_completed
+        try:
+            from dask.distributed import Client, LocalCluster, as_completed
+        except ImportError:
+            from ..errors import BeatforgeError
+            raise BeatforgeError("--engine dask needs dask.distributed: pip install 'beatforge[dask]'") from None
 
         cluster = None
         if self.scheduler:
