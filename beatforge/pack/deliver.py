@@ -289,30 +289,45 @@ def limit(x: np.ndarray, sample_rate: int, ceiling_db: float,
 
 def normalize(x: np.ndarray, sample_rate: int, loudness: float | None, ceiling_db: float,
               use_limiter: bool = True, margin_db: float = 0.0) -> np.ndarray:
-    """Gain to ``loudness`` LUFS (if given), then keep the true peak under ``ceiling_db - margin_db``.
+    """Gain to ``loudness`` LUFS (if given), with the true peak under ``ceiling_db - margin_db``.
 
-    With the limiter, gain and limiting alternate up to three times so the result lands
-    close to the target even when limiting took some loudness away.  Without it, the
-    gain is lowered until the peak fits (the result is then quieter than the target).
+    When the gained signal peaks over the ceiling, the limiter takes the peaks down, which
+    also lowers the loudness; the gain in front of the limiter is then found by the secant
+    method (loudness after limiting grows monotonically with it) until the result is within
+    0.1 LU of the target.  Without the limiter the gain is lowered until the peak fits (the
+    result is then quieter than the target).
     """
     x = _as_frames(x)
     ceiling = ceiling_db - margin_db
-    if loudness is not None:
-        current = loudness_lufs(x, sample_rate)
-        if current is not None:
-            x = x * np.float32(db_to_gain(loudness - current))
-    for _ in range(3):
-        peak = true_peak_db(x)
-        if peak is None or peak <= ceiling:
-            return x
-        if not use_limiter:
-            return x * np.float32(db_to_gain(ceiling - peak - 0.01))
-        x = limit(x, sample_rate, ceiling)
-        after = loudness_lufs(x, sample_rate) if loudness is not None else None
-        if after is None or abs(after - loudness) < 0.1:
-            return x
-        x = x * np.float32(db_to_gain(loudness - after))
-    return limit(x, sample_rate, ceiling)
+    current = loudness_lufs(x, sample_rate) if loudness is not None else None
+    gain_db = 0.0 if current is None else loudness - current
+    y = x * np.float32(db_to_gain(gain_db))
+    peak = true_peak_db(y)
+    if peak is None or peak <= ceiling:
+        return y
+    if not use_limiter:
+        return y * np.float32(db_to_gain(ceiling - peak - 0.01))
+    y = limit(y, sample_rate, ceiling)
+    if current is None:
+        return y
+    level = loudness_lufs(y, sample_rate)
+    best, best_err = y, abs(level - loudness)
+    prev = None
+    for _ in range(8):
+        if abs(level - loudness) < 0.1:
+            break
+        if prev is None:
+            step = (loudness - level) * 2.0
+        else:
+            slope = (level - prev[1]) / (gain_db - prev[0]) if gain_db != prev[0] else 0.5
+            step = (loudness - level) / min(1.0, max(0.05, slope))
+        prev = (gain_db, level)
+        gain_db += float(np.clip(step, -12.0, 12.0))
+        y = limit(x * np.float32(db_to_gain(gain_db)), sample_rate, ceiling)
+        level = loudness_lufs(y, sample_rate)
+        if abs(level - loudness) < best_err:
+            best, best_err = y, abs(level - loudness)
+    return best
 
 
 def overlay_tag(mix: np.ndarray, tag: np.ndarray, sample_rate: int, every_s: float,

@@ -94,8 +94,11 @@ class LocalExecutor:
                     except KeyboardInterrupt:  # a second Ctrl-C: stop waiting
                         break
                     _finish(inflight.pop(fut), fut, on_done)
+                # Nothing is running now unless a second Ctrl-C cut the wait short: stop the
+                # workers (what they were writing stays under a temporary name, swept later).
+                procs = list((getattr(pool, "_processes", None) or {}).values())
                 pool.shutdown(wait=False, cancel_futures=True)
-                for proc in list(getattr(pool, "_processes", {}).values()):
+                for proc in procs:
                     proc.terminate()
                 raise
 
