@@ -29,6 +29,7 @@ class Track:
     swing: float | None = None
     mute: bool = False
     cycle: Fraction = Fraction(1)  # how long one pass of the pattern lasts, in bars
+    swing_on: int | None = None    # swing 8ths (8) or 16ths (16); None: the beat's
 
 
 class Beat:
@@ -41,13 +42,17 @@ class Beat:
     """
 
     def __init__(self, bpm: float = 120, swing: float = 50, kit: Any = "factory", seed: int = 0,
-                 bars: int | None = None, name: str | None = None):
+                 bars: int | None = None, name: str | None = None, *, swing_on: int = 16,
+                 humanize_ms: float = 0.0, humanize_vel: float = 0.0):
         self.bpm = bpm
         self.swing = swing
         self.kit = kit
         self.seed = seed
         self.bars = bars
         self.name = name
+        self.swing_on = swing_on          # swing pairs of 16ths (16) or of 8ths (8)
+        self.humanize_ms = humanize_ms    # random timing offset, up to +-ms per hit (seeded)
+        self.humanize_vel = humanize_vel  # random velocity offset, up to +- this (seeded)
         self.tracks: list[Track] = []
         self._check()
 
@@ -60,13 +65,23 @@ class Beat:
             raise BeatforgeError(f"bars must be a positive whole number, got {self.bars!r}")
         if not isinstance(self.seed, int):
             raise BeatforgeError(f"seed must be an integer, got {self.seed!r}")
+        if self.swing_on not in (8, 16):
+            raise BeatforgeError(f"swing_on must be 8 (swing 8ths) or 16 (swing 16ths), got {self.swing_on!r}")
+        for key in ("humanize_ms", "humanize_vel"):
+            value = getattr(self, key)
+            if not (isinstance(value, (int, float, Fraction)) and not isinstance(value, bool) and value >= 0):
+                raise BeatforgeError(f"{key} must be a number >= 0, got {value!r}")
 
     # -- building -----------------------------------------------------------------
     def track(self, name: str, pattern, *, pad: str | int | None = None, pitch: float = 0.0, pan: float = 0.0,
-              gain_db: float = 0.0, swing: float | None = None, mute: bool = False) -> Track:
-        """Add a track.  *pattern* is a grid string (one character per 16th) or a Pattern.
+              gain_db: float = 0.0, swing: float | None = None, mute: bool = False,
+              swing_on: int | None = None) -> Track:
+        """Add a track.  *pattern* is a grid string (one character per 16th, optionally with
+        lanes: see :mod:`beatforge.pattern.grid`) or a Pattern (e.g. ``mini("bd*2 [~ sd]")``,
+        whose event values name pads and carry per-event parameters).
 
-        ``pitch`` is in semitones, ``pan`` from -1 (left) to 1 (right), ``gain_db`` in dB.
+        ``pitch`` is in semitones, ``pan`` from -1 (left) to 1 (right), ``gain_db`` in dB;
+        ``swing``/``swing_on`` override the beat's swing for this track.
         """
         from .pattern.grid import grid, grid_length
 
@@ -78,6 +93,8 @@ class Beat:
             raise BeatforgeError(f"track {name!r}: pan must be within -1..1, got {pan!r}")
         if swing is not None and not 50 <= swing < 100:
             raise BeatforgeError(f"track {name!r}: swing must be within 50..99, got {swing!r}")
+        if swing_on not in (None, 8, 16):
+            raise BeatforgeError(f"track {name!r}: swing_on must be 8 or 16, got {swing_on!r}")
         if isinstance(pattern, str):
             cycle = grid_length(pattern)
             pattern = grid(pattern)
@@ -85,16 +102,18 @@ class Beat:
             cycle = Fraction(1)
         else:
             raise BeatforgeError(f"track {name!r}: expected a grid string or a Pattern, got {type(pattern).__name__}")
-        t = Track(name, pattern, pad, float(pitch), float(pan), float(gain_db), swing, mute, cycle)
+        t = Track(name, pattern, pad, float(pitch), float(pan), float(gain_db), swing, mute, cycle, swing_on)
         self.tracks.append(t)
         return t
 
     def replace(self, **changes) -> "Beat":
-        """A copy with some settings changed (``bpm``, ``swing``, ``kit``, ``seed``, ``bars``, ``name``)."""
+        """A copy with some settings changed (``bpm``, ``swing``, ``kit``, ``seed``, ``bars``, ``name``,
+        ``swing_on``, ``humanize_ms``, ``humanize_vel``)."""
         new = copy.copy(self)
         new.tracks = list(self.tracks)
         for key, value in changes.items():
-            if key not in ("bpm", "swing", "kit", "seed", "bars", "name"):
+            if key not in ("bpm", "swing", "kit", "seed", "bars", "name", "swing_on", "humanize_ms",
+                           "humanize_vel"):
                 raise TypeError(f"replace() got an unexpected setting {key!r}")
             setattr(new, key, value)
         new._check()

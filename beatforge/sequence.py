@@ -9,9 +9,12 @@ never drift, however long the render.
 from __future__ import annotations
 
 import math
+import zlib
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Iterable
+
+from .pattern._rand import time_to_rand, time_to_rands
 
 if TYPE_CHECKING:
     from .beat import Beat
@@ -100,40 +103,119 @@ def timed_hits(beat: "Beat", bars: int | Fraction, sample_rate: int = 44100, *,
                straight: bool = False) -> list[tuple[Fraction, Hit]]:
     """Like :func:`sequence`, with each hit's exact onset in seconds (a ``Fraction``).
 
-    The onset is the time every timing rule (swing, and any later micro-timing) has
-    already been applied to; ``hit.frame`` is that onset rounded once.  Exporters
-    (MIDI) use the exact onset instead of the rounded frame.  ``straight=True``
-    leaves the grid as written: no swing, no micro-timing.
+    The onset is the time every timing rule (swing, nudge, humanize) has already been
+    applied to; ``hit.frame`` is that onset rounded once.  Exporters (MIDI) use the
+    exact onset instead of the rounded frame.  ``straight=True`` leaves the grid as
+    written: no swing, no micro-timing.
     """
     hits: list[tuple[int, int, Fraction, Hit]] = []
-    end = Fraction(bars)
-    bpm = Fraction(beat.bpm)
+    kit = _LazyKit(beat)
     for order, track in enumerate(beat.tracks):
         if track.mute:
             continue
-        swing = beat.swing if track.swing is None else track.swing
-        if straight:
-            swing = 50
-        for ev in track.pattern.query(Fraction(0), end, seed=beat.seed):
-            for seconds, hit in _event_hits(track, ev, swing, bpm, sample_rate):
-                hits.append((hit.frame, order, seconds, hit))
+        for seconds, hit in track_hits(beat, track, Fraction(0), Fraction(bars), sample_rate, straight=straight,
+                                       kit=kit):
+            hits.append((hit.frame, order, seconds, hit))
     hits.sort(key=lambda h: (h[0], h[1]))
     return [(seconds, hit) for _, _, seconds, hit in hits]
 
 
-def _event_hits(track, ev, swing, bpm, sample_rate) -> Iterable[tuple[Fraction, Hit]]:
-    value = ev.value
-    params = dict(value) if isinstance(value, dict) else {"pad": value}
-    pad = params.get("pad", track.pad if track.pad is not None else track.name)
-    onset = swing_time(Fraction(ev.begin), swing)
-    seconds = Fraction(onset.numerator * (BEATS_PER_CYCLE * 60) * bpm.denominator, onset.denominator * bpm.numerator)
-    yield seconds, Hit(
-        frame=seconds_to_frame(seconds, sample_rate),
-        track=track.name,
-        pad=pad,
-        velocity=float(params.get("velocity", 100)),
-        pitch=float(track.pitch + params.get("pitch", 0.0)),
-        pan=float(max(-1.0, min(1.0, track.pan + params.get("pan", 0.0)))),
-        gain_db=float(track.gain_db + params.get("gain_db", 0.0)),
-        variant=params.get("variant"),
-    )
+class _LazyKit:
+    """The beat's kit, loaded only if an event needs it (notes relative to a pad's root)."""
+
+    def __init__(self, beat):
+        self.beat = beat
+        self._kit = None
+
+    def root(self, pad) -> float:
+        if self._kit is None:
+            self._kit = self.beat.load_kit()
+        p = self._kit.pad(pad)
+        return DEFAULT_ROOT if p.root is None else p.root
+
+
+#: The root note assumed for pads that declare none (C4).
+DEFAULT_ROOT = 60
+
+
+def _track_seed(seed: int, name: str, salt: int) -> int:
+    """A stable per-track seed (``hash()`` of a str changes between runs; crc32 does not)."""
+    return (int(seed) * 1_000_003 + zlib.crc32(name.encode("utf-8")) * 31 + salt) & 0x7FFFFFFF
+
+
+def track_hits(beat, track, begin: Fraction, end: Fraction, sample_rate: int, *, straight: bool = False,
+               offset: Fraction = Fraction(0), seed: int | None = None, kit=None,
+               bpm: Fraction | None = None) -> list[tuple[Fraction, Hit]]:
+    """The hits of one track for events with onsets in ``[begin, end)`` cycles.
+
+    ``offset`` (seconds) is added to every onset (a song section's start); ``seed`` defaults
+    to the beat's.  Per-event parameters (see :mod:`beatforge.pattern.controls`) and the beat's
+    groove (swing, ``humanize_ms``, ``humanize_vel``) are applied here.
+    """
+    from .pattern.controls import as_params
+
+    seed = beat.seed if seed is None else seed
+    bpm = Fraction(beat.bpm) if bpm is None else Fraction(bpm)
+    kit = _LazyKit(beat) if kit is None else kit
+    swing = beat.swing if track.swing is None else track.swing
+    swing_on = getattr(track, "swing_on", None) or getattr(beat, "swing_on", 16)
+    unit = Fraction(1, int(swing_on))
+    human_ms = 0.0 if straight else float(getattr(beat, "humanize_ms", 0) or 0)
+    human_vel = float(getattr(beat, "humanize_vel", 0) or 0)
+    if straight:
+        swing = 50
+    default_pad = track.pad if track.pad is not None else track.name
+    prob_seed = _track_seed(seed, track.name, 1)
+    human_seed = _track_seed(seed, track.name, 2)
+    out: list[tuple[Fraction, Hit]] = []
+    for ev in track.pattern.query(begin, end, seed=seed):
+        params = as_params(ev.value)
+        if params is None:
+            continue
+        probability = params.get("probability")
+        if probability is not None and probability < 1:
+            if probability <= 0 or time_to_rand(ev.begin, prob_seed) >= probability:
+                continue
+        pad = params.get("pad", default_pad)
+        if pad is None or pad is True:
+            pad = default_pad
+        pitch = track.pitch + float(params.get("pitch", 0.0))
+        if "note" in params:
+            pitch += float(params["note"]) - kit.root(pad)
+        base_velocity = float(params.get("velocity", 100))
+        pan = float(max(-1.0, min(1.0, track.pan + float(params.get("pan", 0.0)))))
+        gain_db = float(track.gain_db + float(params.get("gain_db", 0.0)))
+        variant = params.get("variant")
+        nudge_ms = 0.0 if straight else float(params.get("nudge", 0.0))
+        n = max(1, int(params.get("ratchet", 1)))
+        step = (ev.end - ev.begin) / n
+        for i in range(n):
+            t = ev.begin + i * step
+            onset = swing_time(t, swing, unit)
+            seconds = Fraction(onset.numerator * (BEATS_PER_CYCLE * 60) * bpm.denominator,
+                               onset.denominator * bpm.numerator)
+            velocity = base_velocity
+            shift_ms = nudge_ms
+            if human_ms or human_vel:
+                r_time, r_vel = time_to_rands(t, 2, human_seed)
+                shift_ms += (2 * r_time - 1) * human_ms
+                velocity += (2 * r_vel - 1) * human_vel
+            if shift_ms:
+                seconds += Fraction(repr(round(shift_ms, 6))) / 1000
+            seconds += offset
+            if seconds < 0:
+                seconds = Fraction(0)
+            velocity = max(0.0, min(127.0, velocity))
+            if velocity <= 0:
+                continue
+            out.append((seconds, Hit(
+                frame=seconds_to_frame(seconds, sample_rate),
+                track=track.name,
+                pad=pad,
+                velocity=velocity,
+                pitch=pitch,
+                pan=pan,
+                gain_db=gain_db,
+                variant=None if variant is None else int(variant),
+            )))
+    return out

@@ -39,7 +39,9 @@ def _time_to_int_seed(t: float, seed: int = 0) -> int:
     frac = x - math.trunc(x)
     s = xorwise(math.trunc(frac * _SPAN))
     if seed:
-        s = xorwise(_i32(s ^ _seed_mix(seed)))
+        # xorshift is linear over GF(2), so mixing the seed in with xor alone would leave
+        # neighbouring times correlated; an odd multiply (mod 2**32) breaks that linearity.
+        s = xorwise(xorwise(_i32(s * 0x2545F491 + _seed_mix(seed))))
     return s
 
 

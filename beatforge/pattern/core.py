@@ -915,6 +915,70 @@ class Pattern:
         """
         return self.superimpose(lambda p: func(p.late(offset)))
 
+    # -- controls (per-event parameters for beats; see beatforge.pattern.controls) -------------------
+
+    def set(self, **controls) -> "Pattern":
+        """Set parameters on every event, structure from this pattern (values: mini-notation strings,
+        lists, numbers or patterns)::
+
+            >>> fastcat("bd", "sd").set(velocity="100 60", pan=-0.5).first_cycle()[1].value
+            {'pad': 'sd', 'velocity': 60, 'pan': -0.5}
+        """
+        from .controls import set_controls
+
+        pat = self
+        for name, arg in controls.items():
+            pat = set_controls(pat, name, arg)
+        return pat
+
+    def velocity(self, v) -> "Pattern":
+        """Set velocity (0..127) per event."""
+        return self.set(velocity=v)
+
+    vel = velocity
+
+    def pitch(self, v) -> "Pattern":
+        """Set pitch (semitones) per event."""
+        return self.set(pitch=v)
+
+    def note(self, v) -> "Pattern":
+        """Set the note (name or MIDI number) per event; played relative to the pad's root."""
+        return self.set(note=v)
+
+    def pan(self, v) -> "Pattern":
+        """Set pan (-1..1) per event."""
+        return self.set(pan=v)
+
+    def gain_db(self, v) -> "Pattern":
+        """Set gain in dB per event."""
+        return self.set(gain_db=v)
+
+    def probability(self, v) -> "Pattern":
+        """Set the probability (0..1) that each event plays (decided per event, seeded)."""
+        return self.set(probability=v)
+
+    prob = probability
+
+    def nudge(self, ms) -> "Pattern":
+        """Move events by ``ms`` milliseconds (negative: earlier), after swing."""
+        return self.set(nudge=ms)
+
+    def ratchet(self, n) -> "Pattern":
+        """Play each event as ``n`` evenly spaced hits within its span (a roll)."""
+        return self.set(ratchet=n)
+
+    roll = ratchet
+
+    def s(self, v) -> "Pattern":
+        """Set the pad (``"bd"``, ``"bd:3"`` for variant 3, or a MIDI note)."""
+        return self.set(pad=v)
+
+    sound = s
+
+    def n(self, v) -> "Pattern":
+        """Set the sample variant per event."""
+        return self.set(variant=v)
+
     # -- value arithmetic (structure from this pattern) -----------------------------------------------
 
     def add(self, other) -> "Pattern":
