@@ -73,7 +73,7 @@ class VoicePlanner:
         self.sample_rate = sample_rate
         self.rng = np.random.default_rng(seed)
         self._pads: dict = {}
-        self._counters: dict[int, int] = {}
+        self._counters: dict = {}
         self._samples: dict[int, object] = {}   # layer id -> Sample (skips the file-cache lookup per hit)
 
     def pad(self, ref) -> Pad:
@@ -85,8 +85,10 @@ class VoicePlanner:
 
     def plan(self, hit: Hit, stem: str | None = None) -> VoiceSpec:
         pad = self.pad(hit.pad)
-        count = self._counters.get(id(pad), 0)
-        self._counters[id(pad)] = count + 1
+        band = pad.band(hit.velocity)  # round robin counts per velocity band
+        key = id(pad) if band is None else (id(pad), band)
+        count = self._counters.get(key, 0)
+        self._counters[key] = count + 1
         layer = pad.choose(hit.velocity, hit.variant, count, self.rng)
         sample = self._samples.get(id(layer))
         if sample is None:

@@ -138,6 +138,16 @@ class Pad:
         self.choked_by = frozenset(self.choked_by)
         self.layers = sorted(self.layers, key=lambda l: (l.vel_lo, l.seq if l.seq is not None else 0))
 
+    def band(self, velocity: float) -> tuple[int, int] | None:
+        """Which velocity layer group *velocity* plays (None when the pad has one group).
+
+        Round robin counts hits per band, as Hydrogen and SFZ players do: soft and hard
+        hits each cycle through their own variants."""
+        if len({(l.vel_lo, l.vel_hi) for l in self.layers}) < 2:
+            return None
+        layers = self.candidates(velocity)
+        return (min(l.vel_lo for l in layers), max(l.vel_hi for l in layers))
+
     def candidates(self, velocity: float) -> list[Layer]:
         """Layers whose velocity range holds *velocity* (the nearest range when none does)."""
         v = min(127, max(1, int(round(velocity))))
