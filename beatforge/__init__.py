@@ -12,6 +12,28 @@ from .beat import Beat, Track
 from .kit import Envelope, Kit, Layer, Pad, Sample, load_kit, load_sample
 from .sequence import Hit
 from .source import load_source
+from .song import Section, Song
+from .pattern import (
+    Event,
+    Pattern,
+    cat,
+    choose,
+    fastcat,
+    irand,
+    mini,
+    pure,
+    rand,
+    randcat,
+    saw,
+    seq,
+    silence,
+    sine,
+    slowcat,
+    stack,
+    timecat,
+)
+from .pattern.controls import note, s, sound
+from .pattern.grid import grid
 
 __all__ = [
     "__version__",
@@ -26,6 +48,29 @@ __all__ = [
     "load_kit",
     "load_sample",
     "load_source",
+    "Song",
+    "Section",
+    "Event",
+    "Pattern",
+    "cat",
+    "choose",
+    "fastcat",
+    "grid",
+    "irand",
+    "mini",
+    "note",
+    "pure",
+    "rand",
+    "randcat",
+    "s",
+    "saw",
+    "seq",
+    "silence",
+    "sine",
+    "slowcat",
+    "sound",
+    "stack",
+    "timecat",
     "BeatforgeError",
     "KitError",
     "ManifestError",

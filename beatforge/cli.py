@@ -241,5 +241,17 @@ def pack(ctx, manifest, outdir, workers, engine, scheduler, progress):
         ctx.exit(1)
 
 
+@main.command()
+@click.argument("source", type=click.Path(dir_okay=False))
+@click.option("--bars", type=click.IntRange(1), help="Bars to show (default: the whole beat or song).")
+@click.option("--velocities", "-v", is_flag=True, help="Add a velocity lane (0-9) under each track.")
+def show(source, bars, velocities):
+    """Print each track of SOURCE as a step grid, bar by bar (X accent, x hit, o ghost)."""
+    from .show import show_text
+    from .source import load_source
+
+    click.echo(show_text(load_source(source), bars=bars, velocities=velocities))
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
