@@ -255,8 +255,14 @@ def test_kit_toml_is_valid(kit):
 def test_shipped_wavs_are_24bit_44k():
     import soundfile as sf
 
-    for wav in KITS_DIR.glob("*/*.wav"):
+    wavs = sorted(KITS_DIR.glob("*/*.wav"))
+    assert len(wavs) >= 2 * 14
+    for wav in wavs:
         info = sf.info(str(wav))
         assert info.samplerate == 44100 and info.subtype == "PCM_24", wav
         limit = {"808.wav": 2.5, "crash.wav": 2.6, "ride.wav": 2.0}.get(wav.name, 1.5)
         assert info.duration <= limit, wav
+        data, _ = sf.read(str(wav), always_2d=True)
+        assert np.all(data[0] == 0) and np.all(data[-1] == 0), wav  # no click at either end
+        # -1 dBFS peaks; round-robin variants are matched in loudness, so a little lower.
+        assert 10 ** (-6 / 20) < np.max(np.abs(data)) <= 10 ** (-1 / 20) + 1e-6, wav
