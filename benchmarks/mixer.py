@@ -132,8 +132,8 @@ def bench_case(name, sources, src, cols, nframes, reps, reference, floor):
         t0 = clock()
         bank.mix(out, mixer="reference")
         t_ref = clock() - t0
-        t_native = min(t_native, run_native()[0])
         err = float(np.abs(out - native_out).max())
+        t_native = min(t_native, run_native()[0])
         line += f"  reference={t_ref:6.2f} s  ref/native={t_ref / t_native:6.1f}x  max|diff|={err:.1e}"
     print(line, flush=True)
 

@@ -10,9 +10,12 @@
  * fast paths and the generic per-frame path agree bit for bit.
  *   - unpitched voices (rate 1, integer pos): constant segments are a scaled add, ramp
  *     segments a multiply-add with an envelope buffer; tight loops that gcc vectorises.
- *   - pitched voices: chunks of up to BF_CHUNK frames; a scalar pass computes integer index
- *     and fraction (the double playhead is advanced sequentially, as the reference does),
- *     a gather pass loads the taps, then a vectorisable interpolation/accumulate pass.
+ *   - pitched voices: chunks of up to BF_CHUNK frames in stack buffers; a positions pass
+ *     computes integer index + fraction (vectorised, yet bit-identical to the sequential
+ *     `pos += rate` of the definition, see positions()), a gather + interpolation pass (SSE
+ *     kernels for cubic interior chunks, scalar code with zero padding at region edges) and a
+ *     vectorised envelope/gain/accumulate pass.
+ * Nothing is allocated; everything per chunk lives on the stack (~9 KiB).
  */
 #include "mixer.h"
 
