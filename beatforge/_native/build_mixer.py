@@ -76,6 +76,12 @@ if __name__ == "__main__":
     import shutil
     import tempfile
 
+    import glob
+
     with tempfile.TemporaryDirectory() as tmp:
         built = ffibuilder.compile(tmpdir=tmp, verbose=True)
+        # Drop other builds of the module here (e.g. the .abi3.so of `pip install -e`): Python
+        # imports whichever suffix it prefers, not the newest file.
+        for stale in glob.glob(os.path.join(_HERE, "_mixer.*.so")) + glob.glob(os.path.join(_HERE, "_mixer.*.pyd")):
+            os.remove(stale)
         shutil.copy2(built, os.path.join(_HERE, os.path.basename(built)))
