@@ -447,3 +447,19 @@ def test_long_pitched_voice_matches_reference_per_block(mixer, reverse, channels
     np.testing.assert_allclose(out, expected, atol=1e-5, rtol=0)
     np.testing.assert_allclose(stems, expected_stems, atol=1e-5, rtol=0)
     assert out[5600:5700].any() and not out[5700:].any()   # release ends voice 0 at 5700
+
+
+def test_benchmark_script_runs(capsys):
+    """Smoke test only (tiny size, no timing asserts): the benchmark keeps working."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "mixer.py"
+    spec = importlib.util.spec_from_file_location("beatforge_mixer_benchmark", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    bench.main(["--minutes", "0.02", "--reps", "1"])
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == ["unpitched", "pitched", "pitched", "live"]
+    for line in lines[:3]:   # native and reference agree on the busy beat
+        assert float(line.split("max|diff|=")[1]) < 1e-5
