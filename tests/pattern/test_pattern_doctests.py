@@ -8,8 +8,10 @@ import pytest
 
 import beatforge.errors
 import beatforge.pattern
+import beatforge.show
+import beatforge.song
 
-MODULES = [beatforge.errors] + [
+MODULES = [beatforge.errors, beatforge.song, beatforge.show] + [
     importlib.import_module(f"beatforge.pattern.{info.name}")
     for info in pkgutil.iter_modules(beatforge.pattern.__path__)
 ]

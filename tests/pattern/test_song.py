@@ -134,3 +134,17 @@ def test_load_source_song_and_cli_render(tmp_path, impulse_kit, cli):
     assert rate == RATE and data.shape == (3 * 2 * BAR, 2)
     onsets = np.flatnonzero(np.abs(data[:, 0]) > 1e-6).tolist()
     assert onsets == [2 * BAR, 3 * BAR, 4 * BAR, 5 * BAR]
+
+
+def test_example_song_renders_and_shows(cli):
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "patterns" / "songs" / "lofi_song.py"
+    song = load_source(path)
+    assert isinstance(song, Song) and song.length_bars() == 18
+    mix = song.render(bars=4, sample_rate=22050)
+    assert mix.shape == (song.frames(4, 22050), 2) and np.all(np.isfinite(mix))
+    assert 0.05 < float(np.max(np.abs(mix))) < 1.5
+    r = cli("show", path, "--bars", "3")
+    assert r.returncode == 0, r.stderr
+    assert "bar 3 (verse)" in r.stdout and "drums:snare" in r.stdout
