@@ -31,6 +31,9 @@ class _Group(click.Group):
 @click.version_option(__version__, "--version", prog_name="beatforge")
 def main():
     """beatforge: step sequencer and sampler.  Patterns in, beats out."""
+    import warnings
+
+    warnings.showwarning = _warn_briefly  # "warning: <message>", without Python's source line
 
 
 @main.command()
@@ -128,9 +131,6 @@ def kits_command():
 @main.group("kit", cls=_Group)
 def kit_group():
     """Inspect, check, import and make kits."""
-    import warnings
-
-    warnings.showwarning = _warn_briefly
 
 
 @kit_group.command("show")

@@ -120,7 +120,8 @@ def _instrument(inst: ET.Element, index: int, folder: Path, components: dict, pr
         comp_gain = _float(comp, "gain", 1.0) * components.get(cid, 1.0)
         layer_elems = comp.findall("layer")
     else:
-        layer_elems = inst.findall("layer")
+        # 0.9.x: layers in the instrument; anything newer we do not know: layers wherever they are
+        layer_elems = inst.findall("layer") or inst.findall(".//layer")
     selection = SELECTION.get(_text(inst, "sampleSelectionAlgo", "VELOCITY").strip().upper(), "first")
     layers = []
     specs = [(_text(l, "filename").strip(), _float(l, "min", 0.0), _float(l, "max", 1.0),
