@@ -9,7 +9,7 @@ from typing import Callable
 
 from ..errors import KitError
 from .formats.folder import load_folder
-from .formats.toml import load_toml
+from .formats.toml import declared_name as toml_declared_name, load_toml
 from .model import Kit
 from .names import normalise
 
@@ -65,7 +65,7 @@ def search_path() -> list[tuple[str, Path]]:
 
 # Functions that read the name a kit declares for itself (drumkit.xml <name>, kit.toml [kit] name);
 # formats add theirs with register_format(..., name_of=...).
-NAMERS: list[Callable[[Path], "str | None"]] = []
+NAMERS: list[Callable[[Path], "str | None"]] = [toml_declared_name]
 
 
 def declared_name(path: Path) -> str | None:

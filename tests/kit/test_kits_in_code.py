@@ -50,3 +50,12 @@ def test_folder_kit_edge_cases(tmp_path):
     assert [l.path.name for l in kit.pad("hit").layers] == ["hit_1.wav", "hit_2.wav", "hit_10.wav"]
     assert [l.path.name for l in kit.pad("ride").layers] == ["r2.wav", "r10.wav"]     # natural order
     assert kit.pad("808").name == "808"
+
+
+def test_saved_kit_is_found_by_its_declared_name(tmp_path, monkeypatch):
+    kit = Kit("My Fancy Kit")
+    kit.add_pad("kick", Sample(tone(0.5, 32), 44100))
+    (tmp_path / "kits").mkdir()
+    kit.save(tmp_path / "kits" / "folder-x")
+    monkeypatch.setenv("BEATFORGE_KIT_PATH", str(tmp_path / "kits"))
+    assert load_kit("my fancy kit").path == tmp_path / "kits" / "folder-x"

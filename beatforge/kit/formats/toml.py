@@ -69,6 +69,15 @@ def note_number(value, where: str) -> int:
     raise KitError(f"{where}: expected a MIDI note 0..127 or a note name like 'c1', got {value!r}")
 
 
+def declared_name(folder: Path) -> str | None:
+    """The ``[kit] name`` of a folder's kit.toml, if it has one."""
+    path = Path(folder) / "kit.toml"
+    if not path.is_file():
+        return None
+    name = tomllib.loads(path.read_text(encoding="utf-8")).get("kit", {}).get("name")
+    return name if isinstance(name, str) and name.strip() else None
+
+
 def load_toml(folder: Path, name: str | None = None) -> Kit:
     folder = Path(folder)
     path = folder / "kit.toml"
