@@ -4,6 +4,7 @@ Every function here is deterministic and uses numpy only. Noise comes from
 ``np.random.default_rng(seed)`` created per call, so the same parameters and
 ``seed`` always give the same samples, and a different ``seed`` gives a
 different (but equally good) variation -- handy for round-robin layers.
+(``seed=None`` draws fresh randomness from the OS, like numpy does.)
 
 Each voice returns a ``float32`` array: mono voices have shape ``(frames,)``,
 stereo ones (``crash``/``ride`` with ``width > 0``) shape ``(frames, 2)``.
