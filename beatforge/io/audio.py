@@ -22,6 +22,7 @@ FORMATS = {
     ".mp3": ("MP3", None),
 }
 BIT_DEPTHS = (16, 24, 32)
+_BLOCK = 1 << 16      # frames written per call when clipping
 
 
 def format_for(path: str | os.PathLike, bit_depth: int = 24) -> tuple[str, str]:
@@ -64,12 +65,23 @@ def write_audio(path: str | os.PathLike, audio: np.ndarray, sample_rate: int, bi
     check_writable(path, bit_depth)
     fmt, subtype = format_for(path, bit_depth)
     data = np.asarray(audio, dtype=np.float32)
-    if subtype.startswith("PCM") or fmt in ("MP3", "OGG"):
-        data = np.clip(data, -1.0, 1.0)
+    if data.ndim == 1:
+        data = data[:, None]
+    clip = subtype.startswith("PCM") or fmt in ("MP3", "OGG")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     os.close(fd)
     try:
-        sf.write(tmp, data, sample_rate, format=fmt, subtype=subtype, **kwargs)
+        with sf.SoundFile(tmp, "w", sample_rate, data.shape[1], subtype, format=fmt, **kwargs) as f:
+            if clip:
+                # clip block by block into one small buffer: no second full-length copy of the audio
+                buf = np.empty((min(_BLOCK, max(1, data.shape[0])), data.shape[1]), np.float32)
+                for start in range(0, data.shape[0], _BLOCK):
+                    block = data[start:start + _BLOCK]
+                    out = buf[: block.shape[0]]
+                    np.clip(block, -1.0, 1.0, out=out)
+                    f.write(out)
+            else:
+                f.write(data)
         os.replace(tmp, path)
     except BaseException as e:
         try:
