@@ -22,6 +22,7 @@ class PackResult:
     skipped: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)   # worker seconds per rendered variant
 
     @property
     def ok(self) -> bool:
@@ -117,6 +118,7 @@ def build_pack(manifest: str | Path, outdir: str | Path, *, workers: int | None 
                 _remove_files(outdir, previous["files"], keep={f["path"] for f in res["files"]})
             results[name] = res
             result.rendered.append(name)
+            result.timings[name] = res.get("seconds", 0.0)
             save()
         bar.advance(running)
 

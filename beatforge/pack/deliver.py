@@ -214,7 +214,7 @@ def loudness_lufs(x: np.ndarray, sample_rate: int) -> float | None:
 
     This is pyloudnorm's ``Meter.integrated_loudness`` (same K-weighting coefficients, same
     block bounds and gates) with the filters run as second-order sections on contiguous
-    channels and the block energies taken from a cumulative sum: about 3x faster, and the
+    channels and the block energies summed from 100 ms segments: several times faster; the
     tests check it agrees with pyloudnorm to 0.01 LU."""
     from scipy.signal import sosfilt
     x = _as_frames(x)
@@ -228,13 +228,23 @@ def loudness_lufs(x: np.ndarray, sample_rate: int) -> float | None:
     xt[:, ::2] += 1e-12
     xt[:, 1::2] -= 1e-12
     y = sosfilt(_k_weighting(sample_rate), xt, axis=-1)
-    csum = np.zeros((channels, n + 1))
-    np.cumsum(y * y, axis=-1, out=csum[:, 1:])
     blocks = int(np.round((n / sample_rate - block_s) / (block_s * step))) + 1
     j = np.arange(blocks)
     lo = np.minimum((block_s * (j * step) * sample_rate).astype(np.int64), n)
     hi = np.minimum((block_s * (j * step + 1) * sample_rate).astype(np.int64), n)
-    z = (csum[:, hi] - csum[:, lo]) / (block_s * sample_rate)          # (channels, blocks)
+    seg = sample_rate // 10
+    if sample_rate % 10 == 0 and np.array_equal(lo, j * seg) and np.array_equal(hi, np.minimum((j + 4) * seg, n)):
+        # the usual case: blocks are four whole 100 ms segments; sum squares per segment
+        nseg = -(-n // seg)
+        sq = np.zeros((channels, nseg * seg))
+        np.square(y, out=sq[:, :n])
+        parts = sq.reshape(channels, nseg, seg).sum(axis=-1)
+        parts = np.concatenate([parts, np.zeros((channels, 4))], axis=1)
+        z = (parts[:, j] + parts[:, j + 1] + parts[:, j + 2] + parts[:, j + 3]) / (block_s * sample_rate)
+    else:
+        csum = np.zeros((channels, n + 1))
+        np.cumsum(y * y, axis=-1, out=csum[:, 1:])
+        z = (csum[:, hi] - csum[:, lo]) / (block_s * sample_rate)          # (channels, blocks)
     gains = np.array([1.0, 1.0, 1.0, 1.41, 1.41][:channels])[:, None]
     with np.errstate(divide="ignore", invalid="ignore"):
         lk = -0.691 + 10 * np.log10((gains * z).sum(axis=0))
@@ -368,6 +378,13 @@ def resample(x: np.ndarray, sr_from: int, sr_to: int) -> np.ndarray:
 # -- writers ---------------------------------------------------------------------------------
 
 WAV_SUBTYPES = {16: "PCM_16", 24: "PCM_24", 32: "FLOAT"}
+
+
+def as_written(x: np.ndarray, bit_depth: int) -> np.ndarray:
+    """The samples a WAV of ``bit_depth`` holds for ``x`` (clipped for integer PCM; the rounding
+    to 16/24 bits, below -96/-144 dBFS, is left out of the measurements)."""
+    x = np.asarray(x, dtype=np.float32)
+    return x if bit_depth == 32 else np.clip(x, -1.0, 1.0)
 
 
 def write_wav(path: Path, x: np.ndarray, sample_rate: int, bit_depth: int = 24) -> None:

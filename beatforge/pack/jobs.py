@@ -174,7 +174,7 @@ def _deliver(job: Job, beat, bars: int, mix: np.ndarray, stems: dict) -> dict:
     if "wav" in kinds:
         p = folder / f"{name}.wav"
         deliver.write_wav(p, delivered, sr, wav_depth)
-        record(p, "mix", "wav", _read_back(p), tiers=tiers_with("wav"))
+        record(p, "mix", "wav", deliver.as_written(delivered, wav_depth), tiers=tiers_with("wav"))
         by_kind["wav"] = [(p.name, p)]
     if "mp3" in kinds:
         p = folder / f"{name}.mp3"
@@ -193,7 +193,8 @@ def _deliver(job: Job, beat, bars: int, mix: np.ndarray, stems: dict) -> dict:
             used.add(label.lower())
             p = stem_dir / f"{name}_{label}.wav"
             deliver.write_wav(p, stems[track], sr, wav_depth)
-            record(p, "stem", "wav", _read_back(p), track=str(track), tiers=tiers_with("stems"))
+            record(p, "stem", "wav", deliver.as_written(stems[track], wav_depth), track=str(track),
+                   tiers=tiers_with("stems"))
             by_kind["stems"].append((f"stems/{p.name}", p))
     if "midi" in kinds:
         p = folder / f"{name}.mid"
@@ -206,8 +207,8 @@ def _deliver(job: Job, beat, bars: int, mix: np.ndarray, stems: dict) -> dict:
 
     if pack.preview is not None:
         p = folder / f"{name}_preview.mp3"
-        _write_preview(p, delivered, sr, pack, dict(tags, title=f"{v.beat.title} (Preview)"))
-        record(p, "preview", "mp3", _read_back(p), rate=deliver.mp3_rate(sr))
+        decoded = _write_preview(p, delivered, sr, pack, dict(tags, title=f"{v.beat.title} (Preview)"))
+        record(p, "preview", "mp3", decoded, rate=deliver.mp3_rate(sr))
 
     p = folder / f"{name}_waveform.png"
     deliver.write_bytes(p, deliver.waveform_png(delivered))
@@ -245,20 +246,21 @@ def _read_back(path: Path) -> np.ndarray:
     return data
 
 
-def _write_preview(path: Path, mix: np.ndarray, sr: int, pack: PackSpec, tags: dict) -> None:
+def _write_preview(path: Path, mix: np.ndarray, sr: int, pack: PackSpec, tags: dict) -> np.ndarray:
     """Tag overlay -> loudness to target -> true peak under the ceiling (limiter) -> MP3.
 
     MP3 encoding can push inter-sample peaks up a little, so the limiter aims 0.5 dB under
     the ceiling and the decoded file is measured; if it is still over, the gain is trimmed
-    by the excess and the file encoded again."""
+    by the excess and the file encoded again.  Returns the decoded preview."""
     pv = pack.preview
     tag = deliver.read_tag(pv.tag, sr)
     x = deliver.overlay_tag(mix, tag, sr, pv.every, pv.gain_db)
     x = deliver.normalize(x, sr, pv.loudness, pv.true_peak, True, margin_db=0.5)
     for _ in range(4):
         deliver.write_mp3(path, x, sr, tags)
-        peak = deliver.true_peak_db(_read_back(path))
+        decoded = _read_back(path)
+        peak = deliver.true_peak_db(decoded)
         if peak is None or peak <= pv.true_peak:
-            return
+            return decoded
         x = (x * np.float32(deliver.db_to_gain(pv.true_peak - peak - 0.1))).astype(np.float32)
     raise deliver.DeliveryError(f"{path.name}: true peak stays above {pv.true_peak} dBTP after encoding")
