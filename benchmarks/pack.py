@@ -10,14 +10,16 @@ MP3 lease (mp3), WAV lease (mp3 + wav), trackout (mp3 + wav + stems) and exclusi
 (all of that, plus MIDI when this beatforge has MIDI export), a tagged preview and a
 waveform for every variant.  Each run starts from an empty output folder.  Prints the
 wall-clock seconds, seconds per variant (wall / variants), the mean time one variant
-takes inside a worker, the speed-up over one worker, and checks that every run wrote
-byte-identical files.  The issue's target: under 60 s for 100 variants on 2 workers.
+takes inside a worker (wall and CPU seconds: on a busy machine the CPU figure is the one
+that does not depend on other load), the speed-up over one worker, the system load
+average, and checks that every run wrote byte-identical files.  The issue's target: under 60 s for 100 variants on 2 workers.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import shutil
 import sys
 import tempfile
@@ -121,13 +123,15 @@ def main(argv=None) -> int:
                 return 1
             n = len(result.rendered)
             inside = sum(result.timings.values()) / max(1, n)
+            cpu = sum(result.cpu.values()) / max(1, n)
             base.setdefault(engine, wall) if workers == "1" else None
             speedup = base[engine] / wall if engine in base else float("nan")
-            rows.append((run, n, wall, wall / n, inside, speedup))
+            rows.append((run, n, wall, wall / n, inside, cpu, speedup))
             digests.add(digest(out))
             size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
             print(f"{run:8s} {n} variants  {wall:6.1f} s total  {wall / n:5.2f} s/variant  "
-                  f"{inside:5.2f} s/variant in a worker  x{speedup:.2f} vs 1 worker  {size / 1e6:.0f} MB",
+                  f"{inside:5.2f} s/variant in a worker ({cpu:.2f} s CPU)  x{speedup:.2f} vs 1 worker  "
+                  f"{size / 1e6:.0f} MB  load average {os.getloadavg()[0]:.1f}",
                   flush=True)
             shutil.rmtree(out)
         print("identical bytes across runs:", "yes" if len(digests) == 1 else "NO")

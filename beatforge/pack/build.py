@@ -22,7 +22,8 @@ class PackResult:
     skipped: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
-    timings: dict[str, float] = field(default_factory=dict)   # worker seconds per rendered variant
+    timings: dict[str, float] = field(default_factory=dict)   # wall seconds per variant in its worker
+    cpu: dict[str, float] = field(default_factory=dict)       # CPU seconds per variant in its worker
 
     @property
     def ok(self) -> bool:
@@ -119,6 +120,7 @@ def build_pack(manifest: str | Path, outdir: str | Path, *, workers: int | None 
             results[name] = res
             result.rendered.append(name)
             result.timings[name] = res.get("seconds", 0.0)
+            result.cpu[name] = res.get("cpu_seconds", 0.0)
             save()
         bar.advance(running)
 

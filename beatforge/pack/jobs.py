@@ -127,10 +127,11 @@ def render(job: Job):
 
 def run_job(job: Job) -> dict:
     """Render one variant and write all its deliverables; return its index entry."""
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     beat, bars, mix, stems = render(job)
     delivered = _deliver(job, beat, bars, mix, stems)
     delivered["seconds"] = round(time.perf_counter() - t0, 3)
+    delivered["cpu_seconds"] = round(time.process_time() - c0, 3)
     return delivered
 
 
@@ -198,10 +199,7 @@ def _deliver(job: Job, beat, bars: int, mix: np.ndarray, stems: dict) -> dict:
             by_kind["stems"].append((f"stems/{p.name}", p))
     if "midi" in kinds:
         p = folder / f"{name}.mid"
-        if not hasattr(beat, "to_midi"):
-            raise deliver.DeliveryError("MIDI export (Beat.to_midi) is not available in this beatforge yet")
-        with deliver.atomic_path(p) as tmp:
-            beat.to_midi(str(tmp))
+        deliver.write_bytes(p, _midi_bytes(beat, bars))
         record(p, "midi", "mid", tiers=tiers_with("midi"))
         by_kind["midi"] = [(p.name, p)]
 
@@ -240,6 +238,23 @@ def _deliver(job: Job, beat, bars: int, mix: np.ndarray, stems: dict) -> dict:
             "files": records}
 
 
+def _midi_bytes(beat, bars: int) -> bytes:
+    """The variant as a Standard MIDI File (the engine's MIDI export, same bars as the audio)."""
+    try:
+        from ..io.midi import midi_bytes
+    except ImportError:
+        midi_bytes = None
+    if midi_bytes is not None:
+        return midi_bytes(beat, bars=bars)
+    if not hasattr(beat, "to_midi"):
+        raise deliver.DeliveryError("MIDI export (Beat.to_midi) is not available in this beatforge")
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "beat.mid"
+        beat.to_midi(str(path), bars=bars)
+        return path.read_bytes()
+
+
 def _read_back(path: Path) -> np.ndarray:
     import soundfile as sf
     data, _ = sf.read(str(path), dtype="float32", always_2d=True)
@@ -249,13 +264,14 @@ def _read_back(path: Path) -> np.ndarray:
 def _write_preview(path: Path, mix: np.ndarray, sr: int, pack: PackSpec, tags: dict) -> np.ndarray:
     """Tag overlay -> loudness to target -> true peak under the ceiling (limiter) -> MP3.
 
-    MP3 encoding can push inter-sample peaks up a little, so the limiter aims 0.5 dB under
-    the ceiling and the decoded file is measured; if it is still over, the gain is trimmed
-    by the excess and the file encoded again.  Returns the decoded preview."""
+    MP3 encoding can push inter-sample peaks up (0.5 dB and more on dense, limited material),
+    so the limiter aims 1 dB under the ceiling and the decoded file is measured; if it is
+    still over, the gain is trimmed by the excess and the file encoded again (rare; an
+    encode is the most expensive step of a variant).  Returns the decoded preview."""
     pv = pack.preview
     tag = deliver.read_tag(pv.tag, sr)
     x = deliver.overlay_tag(mix, tag, sr, pv.every, pv.gain_db)
-    x = deliver.normalize(x, sr, pv.loudness, pv.true_peak, True, margin_db=0.5)
+    x = deliver.normalize(x, sr, pv.loudness, pv.true_peak, True, margin_db=1.0)
     for _ in range(4):
         deliver.write_mp3(path, x, sr, tags)
         decoded = _read_back(path)
