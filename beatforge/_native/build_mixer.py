@@ -67,6 +67,7 @@ ffibuilder.set_source(
     sources=[_rel(os.path.join(_HERE, "mixer.c"))],
     include_dirs=[_rel(_HERE)],
     extra_compile_args=COMPILE_ARGS,
+    libraries=[] if sys.platform == "win32" else ["m"],   # frexp/ldexp/rint
 )
 
 if __name__ == "__main__":

@@ -25,6 +25,10 @@
 #include <emmintrin.h>
 #endif
 
+#if defined(_MSC_VER) && !defined(restrict)
+#define restrict __restrict
+#endif
+
 #define BF_CHUNK 256
 #define BF_NEVER INT64_MAX
 
