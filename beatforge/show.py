@@ -128,7 +128,7 @@ def _header(source, bars: int) -> str:
     parts = []
     bpm = getattr(source, "bpm", None)
     if bpm is not None:
-        parts.append(f"{bpm:g} bpm")
+        parts.append(f"{float(bpm):g} bpm")
     swing = getattr(source, "swing", None)
     if isinstance(swing, (int, float, Fraction)) and not callable(swing):
         parts.append(f"swing {float(swing):g}")

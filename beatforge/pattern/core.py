@@ -806,7 +806,11 @@ class Pattern:
         return _patternify(self, Pattern._degrade_by, amount)
 
     def degrade(self) -> "Pattern":
-        """``degrade_by(0.5)``."""
+        """``degrade_by(0.5)`` (``?`` in mini-notation)::
+
+            >>> 400 < len(pure("hh").degrade().query(0, 1000)) < 600
+            True
+        """
         return self._degrade_by(0.5)
 
     def _undegrade_by(self, amount) -> "Pattern":
@@ -990,15 +994,27 @@ class Pattern:
         return self.app_left(_value_arg(other), _add)
 
     def sub(self, other) -> "Pattern":
-        """Subtract (structure from the left)."""
+        """Subtract (structure from the left)::
+
+            >>> [e.value for e in fastcat(10, 20).sub(1).first_cycle()]
+            [9, 19]
+        """
         return self.app_left(_value_arg(other), operator.sub)
 
     def mul(self, other) -> "Pattern":
-        """Multiply (structure from the left)."""
+        """Multiply (structure from the left)::
+
+            >>> [e.value for e in fastcat(1, 2, 3, 4).mul("10 100").first_cycle()]
+            [10, 20, 300, 400]
+        """
         return self.app_left(_value_arg(other), operator.mul)
 
     def div(self, other) -> "Pattern":
-        """Divide (structure from the left)."""
+        """Divide (structure from the left)::
+
+            >>> [e.value for e in fastcat(4, 8).div(2).first_cycle()]
+            [2.0, 4.0]
+        """
         return self.app_left(_value_arg(other), operator.truediv)
 
     # -- Python operators -----------------------------------------------------------------------------
@@ -1207,7 +1223,7 @@ def _silence_query(state: State) -> list[Event]:
 
 
 silence = Pattern(_silence_query)
-#: The empty pattern: no events, ever.
+#: The empty pattern: no events, ever (``silence.query(0, 100) == []``; ``~`` in mini-notation).
 
 
 def stack(*pats) -> Pattern:

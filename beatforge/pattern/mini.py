@@ -269,6 +269,8 @@ class _Parser:
     def sequence(self, closer: str | None) -> Sequence:
         self.skip_ws()
         start = self.pos
+        if self.peek() == "^":
+            self.pos += 1  # Strudel's step-count marker: accepted, no effect on timing
         steps = []
         while True:
             self.skip_ws()

@@ -257,3 +257,7 @@ def test_syntax_errors(text, line, column, message):
 def test_non_string_is_type_error():
     with pytest.raises(TypeError):
         mini(42)
+
+
+def test_step_marker_is_accepted():
+    assert same("^[a b] c", "[a b] c") and same("[^a b] c", "[a b] c")

@@ -98,3 +98,16 @@ def test_seed_option_changes_random_patterns(tmp_path, cli):
 
     beat = beatforge.load_source(src)
     assert show_text(beat) != show_text(beat.replace(seed=2))
+
+
+def test_show_midi_source(tmp_path, cli):
+    beat = Beat(bpm=100)
+    beat.track("kick", "x...x...x...x...")
+    beat.track("snare", "....X.......X...")
+    mid = tmp_path / "b.mid"
+    beat.to_midi(mid, bars=1)
+    r = cli("show", mid)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[0].startswith("100 bpm")
+    rows = [line.split() for line in r.stdout.splitlines()[2:]]
+    assert [row[1] for row in rows] == ["|x...|x...|x...|x...|", "|....|X...|....|X...|"]
