@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from beatforge.errors import PatternSyntaxError
 from beatforge.pattern import mini, pure
 
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 WORDS = st.sampled_from(["bd", "sd", "hh", "cp", "c3", "f#2", "eb1", "0", "1", "2.5", "-1", "~", "-", "bd:3"])
 SMALL = st.integers(min_value=1, max_value=4)
