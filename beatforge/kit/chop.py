@@ -126,11 +126,17 @@ def guess_bars(seconds: float, bpm: float | None) -> tuple[int, float]:
     """Whole bars of 4/4 the loop spans, and the tempo that fits it exactly.
 
     With *bpm* the bar count is the nearest whole number at that tempo; without, the
-    power of two (1, 2, 4 ...) that puts the tempo within 70..140 bpm.
+    power of two (1, 2, 4 ...) that puts the tempo within 70..140 bpm.  A sample much
+    shorter than a bar (a phrase, a one-shot) is not a loop: it keeps the tempo given
+    (or 120) and plays within one bar, the rest of the bar silent.
     """
     if bpm is not None:
+        if seconds * bpm / 240.0 < 0.75:
+            return 1, float(bpm)
         bars = max(1, round(seconds * bpm / 240.0))
     else:
+        if 240.0 / seconds > 180.0:
+            return 1, 120.0
         bars = 1
         while 240.0 * bars / seconds < 70.0 and bars < 64:
             bars *= 2
@@ -211,18 +217,22 @@ def _pattern_py(name, src, pad_names, points, sample, bars, exact_bpm, asked_bpm
     if asked_bpm is not None and not math.isclose(asked_bpm, exact_bpm, rel_tol=1e-6):
         note = f"\n(--bpm {asked_bpm:g} was asked; {bpm_text} fits the loop into exactly {bars} bar(s).)"
     rows = "\n".join(f"    ({n}, full({pad!r}))," for n, pad in zip(lengths, pad_names))
+    bar_frames = round(bars * 240.0 / exact_bpm * sample.sample_rate)
+    if bar_frames > sample.frames + 1:  # shorter than its bars: silence fills the rest
+        rows += f"\n    ({bar_frames - sample.frames}, silence),   # the rest of the bar"
     return f'''"""Replays {src.name} slice by slice, in its original order and timing.{note}
 
     beatforge render pattern.py -o replay.wav
 
 Each slice lasts as long as it did in the loop (weights in sample frames), so the
-slices land where they were.  Reorder, repeat or drop rows to flip the loop.
+slices land where they were.  Flip the loop by reordering or repeating rows, or put
+`silence` in place of a slice to drop it and keep the timing of the rest.
 """
 
 from pathlib import Path
 
 from beatforge import Beat
-from beatforge.pattern import timecat
+from beatforge.pattern import silence, timecat
 
 KIT = str(Path(__file__).resolve().parent)   # the chopped kit is this folder
 

@@ -108,3 +108,16 @@ def test_chop_refuses_a_used_folder_and_leaves_nothing(tmp_path):
     with pytest.raises(KitError):
         chop_to_kit(tmp_path / "loop.wav", tmp_path / "new", slices=10 ** 7)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["loop.wav", "used"]
+
+
+def test_chop_a_short_phrase(tmp_path):
+    phrase = np.concatenate([synth.snare(seed=4)[:8000], synth.kick()[:6000]]).astype(np.float32) * 0.5
+    sf.write(tmp_path / "phrase.wav", phrase, RATE, subtype="FLOAT")
+    assert guess_bars(len(phrase) / RATE, None) == (1, 120.0)
+    out = chop_to_kit(tmp_path / "phrase.wav", tmp_path / "p", onsets=True)
+    assert len(load_kit(out).pads) == 2
+    audio = load_source(out / "pattern.py").render()
+    assert audio.shape == (RATE * 2, 2)                      # one bar at 120 bpm
+    mono = audio[: len(phrase), 0] / np.cos(np.pi / 4)
+    assert np.abs(mono - phrase).max() < 0.02
+    assert np.abs(audio[len(phrase) + 10:]).max() == 0
