@@ -43,6 +43,8 @@ def sfz_kit(tmp_path):
 #include "hats.sfz"
 <group> lokey=47 hikey=49 pitch_keycenter=48 offset=10 end=59
 <region> sample=tom.wav
+<group> lokey=60 hikey=61 pitch_keytrack=0
+<region> sample=tom.wav
 <group>
 <region> sample=r1.wav key=51 lorand=0 hirand=0.5 fancy_opcode=3 other_unknown=1
 <region> sample=r2.wav key=51 lorand=0.5 hirand=1 fancy_opcode=4
@@ -108,6 +110,7 @@ def test_sfz_define_include_and_choke(sfz_kit):
 def test_sfz_key_range_offset_end(sfz_kit):
     kit, _ = _load(sfz_kit)
     assert [kit.pad(n).layers[0].tune for n in (47, 48, 49)] == [-1, 0, 1]
+    assert [kit.pad(n).layers[0].tune for n in (60, 61)] == [0, 0]      # pitch_keytrack=0
     planner = VoicePlanner(kit, 44100)
     spec = planner.plan(Hit(0, "t", 48, 100))
     assert (spec.start, spec.end) == (10, 60)                      # offset=10, end=59 inclusive

@@ -9,7 +9,7 @@ A kit is an ``.sfz`` file, or a folder holding exactly one.  Supported:
   ``#include "file.sfz"`` (relative to the main file's folder), comments ``//`` and
   ``/* */``; ``<control>``'s ``default_path``, ``note_offset``, ``octave_offset``;
 * region opcodes: ``sample``, ``key``/``lokey``/``hikey`` (numbers or names, c4 = 60),
-  ``pitch_keycenter``, ``lovel``/``hivel``, ``seq_length``/``seq_position``,
+  ``pitch_keycenter``, ``pitch_keytrack`` (cents per key), ``lovel``/``hivel``, ``seq_length``/``seq_position``,
   ``lorand``/``hirand``, ``group``/``off_by``/``off_mode``, ``volume`` (dB), ``pan``
   (-100..100), ``tune`` (cents), ``transpose`` (semitones), ``offset``/``end`` (frames),
   ``loop_mode`` (``one_shot`` ignores note-off; other modes play without looping),
@@ -53,7 +53,7 @@ REGION_OPCODES = {
     "loop_mode", "ampeg_attack", "ampeg_hold", "ampeg_decay", "ampeg_sustain", "ampeg_release", "amp_veltrack",
     "polyphony", "note_polyphony", "region_label", "group_label", "master_label", "global_label",
     # harmless: metadata and settings with no effect on a one-shot drum render
-    "lochan", "hichan", "pitch_keytrack", "ampeg_delay", "ampeg_start", "loop_start", "loop_end",
+    "pitch_keytrack", "lochan", "hichan", "loop_start", "loop_end",
     "sw_default", "trigger",
 }
 CONTROL_OPCODES = {"default_path", "note_offset", "octave_offset", "label_cc", "set_cc", "hint_ram_based",
@@ -295,13 +295,14 @@ def _region_layers(r: dict, base_dir: Path, default_path: str, key_shift: int, p
         problems.append(f"{where}: end={end} leaves nothing to play; region skipped")
         return []
     base_tune = _float(r, "tune", 0.0) / 100.0 + _float(r, "transpose", 0.0)
+    keytrack = _float(r, "pitch_keytrack", 100.0) / 100.0   # 0: every key plays the sample unpitched
     out = []
     for key in range(lo, hi + 1):
         k = key + key_shift
         if not 0 <= k <= 127:
             continue
         out.append((k, Layer(path, vel_lo=vel_lo, vel_hi=vel_hi, gain_db=_float(r, "volume", 0.0),
-                             tune=base_tune + (key - center), pan=max(-1.0, min(1.0, _float(r, "pan", 0.0) / 100)),
+                             tune=base_tune + (key - center) * keytrack, pan=max(-1.0, min(1.0, _float(r, "pan", 0.0) / 100)),
                              seq=seq_position, seq_length=seq_length if seq_length > 1 else None,
                              rand_lo=rand_lo, rand_hi=rand_hi, offset=offset, end=end + 1 if end > 0 else None)))
     return out
