@@ -119,6 +119,8 @@ def describe(kit: Kit) -> str:
             if layer.tune:
                 extra.append(f"tune {layer.tune:+g}")
             lines.append(f"      {where}{'  ' + ', '.join(extra) if extra else ''}")
+    for ignored in kit.info.get("ignored", []):
+        lines.append(f"ignored: {ignored}")
     for problem in kit.problems:
         lines.append(f"problem: {problem}")
     return "\n".join(lines)

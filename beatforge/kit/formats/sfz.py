@@ -51,9 +51,9 @@ REGION_OPCODES = {
     "sample", "key", "lokey", "hikey", "pitch_keycenter", "lovel", "hivel", "seq_length", "seq_position",
     "lorand", "hirand", "group", "off_by", "off_mode", "volume", "pan", "tune", "transpose", "offset", "end",
     "loop_mode", "ampeg_attack", "ampeg_hold", "ampeg_decay", "ampeg_sustain", "ampeg_release", "amp_veltrack",
-    "polyphony", "note_polyphony", "region_label", "group_label", "master_label", "global_label",
-    # harmless: metadata and settings with no effect on a one-shot drum render
-    "pitch_keytrack", "lochan", "hichan", "loop_start", "loop_end",
+    "polyphony", "note_polyphony", "region_label", "group_label", "master_label", "global_label", "pitch_keytrack",
+    # harmless: settings with no effect on a one-shot drum render
+    "lochan", "hichan", "loop_start", "loop_end",
     "sw_default", "trigger",
 }
 CONTROL_OPCODES = {"default_path", "note_offset", "octave_offset", "label_cc", "set_cc", "hint_ram_based",
