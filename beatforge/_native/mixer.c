@@ -284,6 +284,43 @@ static void cubic_stereo_sse(const float *base, int64_t step, const int32_t *res
         _mm_storeu_ps(yr + i, _mm_shuffle_ps(v[0], v[1], _MM_SHUFFLE(3, 1, 3, 1)));
     }
 }
+
+static inline __m128 linear4(__m128 y0, __m128 y1, __m128 f)
+{
+    return _mm_add_ps(y0, _mm_mul_ps(f, _mm_sub_ps(y1, y0)));
+}
+
+/* Mono linear, step +-1: the 2 taps of a frame are one 64-bit load. */
+static void linear_mono_sse(const float *base, int64_t step, const int32_t *restrict idx,
+                            const float *restrict fr, int n, float *restrict y)
+{
+    const int64_t d = step > 0 ? 0 : -1;     /* the pair starts at r[n] (forward) or r[n+1] */
+    for (int i = 0; i < n; i += 4) {
+        const __m128 a = load_pairs(base + idx[i] * step + d, base + idx[i + 1] * step + d);
+        const __m128 b = load_pairs(base + idx[i + 2] * step + d, base + idx[i + 3] * step + d);
+        const __m128 lo = _mm_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
+        const __m128 hi = _mm_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1));
+        const __m128 f = _mm_loadu_ps(fr + i);
+        _mm_storeu_ps(y + i, step > 0 ? linear4(lo, hi, f) : linear4(hi, lo, f));
+    }
+}
+
+/* Stereo linear, step +-2: lanes [L, R] of two frames at a time. */
+static void linear_stereo_sse(const float *base, int64_t step, const int32_t *restrict idx,
+                              const float *restrict fr, int n, float *restrict yl, float *restrict yr)
+{
+    for (int i = 0; i < n; i += 4) {
+        __m128 v[2];
+        for (int h = 0; h < 2; h++) {
+            const float *p = base + (int64_t)idx[i + 2 * h] * step;
+            const float *q = base + (int64_t)idx[i + 2 * h + 1] * step;
+            const __m128 f2 = _mm_loadl_pi(_mm_setzero_ps(), (const __m64 *)(fr + i + 2 * h));
+            v[h] = linear4(load_pairs(p, q), load_pairs(p + step, q + step), _mm_unpacklo_ps(f2, f2));
+        }
+        _mm_storeu_ps(yl + i, _mm_shuffle_ps(v[0], v[1], _MM_SHUFFLE(2, 0, 2, 0)));
+        _mm_storeu_ps(yr + i, _mm_shuffle_ps(v[0], v[1], _MM_SHUFFLE(3, 1, 3, 1)));
+    }
+}
 #endif
 
 /* Interpolate cn frames of every channel into yl (and yr for stereo). */
@@ -293,10 +330,15 @@ static void interp_frames(const float *restrict base, int64_t step, int64_t L, i
 {
     int i = 0;
 #if defined(__SSE2__)
-    if (cubic_on && idx[0] >= 1 && (int64_t)idx[cn - 1] + 2 < L) {
+    if (idx[0] >= 1 && (int64_t)idx[cn - 1] + 2 < L) {
         i = cn & ~3;
-        if (ch == 1) cubic_mono_sse(base, step, idx, fr, i, yl);
-        else cubic_stereo_sse(base, step, idx, fr, i, yl, yr);
+        if (cubic_on) {
+            if (ch == 1) cubic_mono_sse(base, step, idx, fr, i, yl);
+            else cubic_stereo_sse(base, step, idx, fr, i, yl, yr);
+        } else {
+            if (ch == 1) linear_mono_sse(base, step, idx, fr, i, yl);
+            else linear_stereo_sse(base, step, idx, fr, i, yl, yr);
+        }
     }
 #endif
     if (i < cn) {
@@ -400,11 +442,14 @@ static int64_t render_general(bf_voice *v, const env_seg *s, int64_t a0, int64_t
     /* constant envelope segment: e = b0*k0 exactly, as env_gains would compute it */
     const int constant = s->b1 == 0.0f && s->k1 == 0.0f;
     const float ec = s->b0 * s->k0, cgl = ec * v->gain_l, cgr = ec * v->gain_r;
+    /* silent stretch (sustain 0 after a decay, zero gains): only the playhead moves */
+    const int silent = constant && cgl == 0.0f && cgr == 0.0f;
     int64_t done = 0;
     while (done < n) {
         const int want = (int)min64(BF_CHUNK, n - done);
         const int cn = positions(&p, rate, Ld, want, idx, fr);
         if (cn == 0) break;
+        if (silent) { done += cn; if (cn < want) break; continue; }   /* would add +-0 */
         interp_frames(base, step, L, ch, v->interp, idx, fr, cn, yl, yr);
         if (constant) {
             if (ch == 2) {
