@@ -15,7 +15,9 @@ length convention: Hydrogen's export keeps the tail, so ``tail="keep"``), then p
   balance between instruments can be compared whatever the overall level.
 
 Humanize is random in Hydrogen (unseeded), so timing can only agree within its spread;
-``--no-humanize`` compares copies of the songs with humanize switched off.
+``--no-humanize`` compares copies of the songs with humanize switched off.  Debian's
+Hydrogen 1.2.0-beta1 moves swung notes early instead of late (see H2Song's ``swing_rule``);
+``--swing-rule h2cli-1.2.0-beta`` reproduces that.
 """
 
 from __future__ import annotations
@@ -124,6 +126,7 @@ def main() -> int:
     ap.add_argument("songs", nargs="*")
     ap.add_argument("--solo", action="store_true")
     ap.add_argument("--no-humanize", action="store_true")
+    ap.add_argument("--swing-rule", default="delay", help="H2Song swing_rule (delay, or h2cli-1.2.0-beta)")
     ap.add_argument("--work", help="keep renders here (default: a temporary folder)")
     args = ap.parse_args()
     songs = [Path(s) for s in (args.songs or sorted(glob.glob(os.path.join(DEMOS, "*.h2song"))))]
@@ -136,7 +139,7 @@ def main() -> int:
         if not ref_path.exists():
             h2cli(song, ref_path)
         ref, sr = sf.read(ref_path, dtype="float32", always_2d=True)
-        h2 = H2Song.from_file(song)
+        h2 = H2Song.from_file(song, swing_rule=args.swing_rule)
         ours = h2.render(sample_rate=sr, tail="keep")
         c = compare(ref, ours, sr)
         print(f"{song.name}: length h2cli {len(ref) / sr:.2f} s, beatforge {len(ours) / sr:.2f} s "
@@ -153,7 +156,7 @@ def main() -> int:
                 if not rpath.exists():
                     h2cli(path, rpath)
                 r, _ = sf.read(rpath, dtype="float32", always_2d=True)
-                o = H2Song.from_file(path).render(sample_rate=sr, tail="keep")
+                o = H2Song.from_file(path, swing_rule=args.swing_rule).render(sample_rate=sr, tail="keep")
                 rows.append((iid, c_rms(r), c_rms(o)))
             top_r = max(r for _, r, _ in rows)
             top_o = max(o for _, _, o in rows)

@@ -16,8 +16,10 @@ What is played, and how it maps (Hydrogen 1.x semantics):
   Ticks become time exactly through the tempo map, then frames with the one rounding rule.
 * per-note timing offsets, in frames, added as Hydrogen does (each truncated to a whole
   frame, the sum clamped to +-2000 frames and never before the song start):
-  swing (``swing_factor`` x a 32nd note, on the off-16ths of a pattern: tick % 12 == 0
-  and tick % 24 != 0), humanize time (gaussian, sd 0.3 x ``humanize_time`` x 2000 frames)
+  swing (``swing_factor`` x a 32nd note later, on the off-16ths of a pattern: tick % 12 == 0
+  and tick % 24 != 0; ``swing_rule="h2cli-1.2.0-beta"`` reproduces the Hydrogen 1.2.0-beta1
+  engine instead, which scales the note's absolute frame rather than the 32nd, so its swung
+  notes land 2000 frames *early*), humanize time (gaussian, sd 0.3 x ``humanize_time`` x 2000 frames)
   and lead/lag (``leadlag`` x 5 ticks).
 * velocity (0..1 -> MIDI x127; gain linear in velocity), humanize velocity
   (``v + h * gauss(0.2) - h / 2``, clamped, as Hydrogen does), probability (the note plays
@@ -60,6 +62,7 @@ HUMANIZE_TIME_SD = 0.3
 HUMANIZE_VELOCITY_SD = 0.2
 RANDOM_PITCH_SD = 0.4
 LEAD_LAG_TICKS = 5
+SWING_RULES = ("delay", "h2cli-1.2.0-beta")
 KEYS = {"C": 0, "Cs": 1, "D": 2, "Ef": 3, "E": 4, "F": 5, "Fs": 6, "G": 7, "Af": 8, "A": 9, "Bf": 10, "B": 11}
 
 
@@ -94,7 +97,8 @@ class H2Song(Playable):
                  instruments: ET.Element, volume: float = 1.0, swing_factor: float = 0.0,
                  humanize_time: float = 0.0, humanize_velocity: float = 0.0,
                  tempo_markers: list[tuple[int, float]] | None = None, path: str | None = None,
-                 kit=None, seed: int = 0, bars: int | None = None, ratio_pan_law: bool = True):
+                 kit=None, seed: int = 0, bars: int | None = None, ratio_pan_law: bool = True,
+                 swing_rule: str = "delay"):
         self.name = name
         self.bpm = bpm
         self.patterns = patterns
@@ -111,6 +115,9 @@ class H2Song(Playable):
         self.bars = bars
         self._kit_cache = None
         self.ratio_pan_law = ratio_pan_law
+        if swing_rule not in SWING_RULES:
+            raise BeatforgeError(f"swing_rule must be one of {', '.join(SWING_RULES)}, got {swing_rule!r}")
+        self.swing_rule = swing_rule
 
     # -- loading ----------------------------------------------------------------------------
     @classmethod
@@ -389,7 +396,12 @@ class H2Song(Playable):
         offset = 0
         p = note.position
         if self.swing_factor > 0 and p % (MAX_NOTES // 16) == 0 and p % (MAX_NOTES // 8) != 0:
-            offset += int((self._frame_pos(tmap, tick + Fraction(MAX_NOTES, 32)) - base) * Fraction(self.swing_factor))
+            later = self._frame_pos(tmap, tick + Fraction(MAX_NOTES, 32))
+            if self.swing_rule == "h2cli-1.2.0-beta":
+                # that release scales the absolute frame, not the distance (clamped below to -2000)
+                offset += int(later * Fraction(self.swing_factor) - base)
+            else:
+                offset += int((later - base) * Fraction(self.swing_factor))
         if self.humanize_time:
             offset += int(g_time * self.humanize_time * MAX_TIME_HUMANIZE)
         if note.lead_lag:

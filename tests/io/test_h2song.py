@@ -198,3 +198,14 @@ def test_demo_song_renders_with_its_kit():
     song = H2Song.from_file("/usr/share/hydrogen/data/demo_songs/GM_kit_demo1.h2song").replace(bars=2)
     audio = song.render()
     assert audio.shape == (song.frames(), 2) and np.abs(audio).max() > 0.05
+
+
+def test_swing_rule_of_hydrogen_1_2_0_beta(song_path):
+    # that engine scales the absolute frame of the 32nd-later tick, then clamps to +-2000 frames
+    song = H2Song.from_file(song_path, swing_rule="h2cli-1.2.0-beta")
+    kicks = sorted(h.frame for h in song.hits(sample_rate=SR) if h.track == "Kick")
+    bar = 192 * TICK
+    assert 12 * TICK + (int(18 * TICK * 0.5) - 12 * TICK) in kicks          # -1500 frames
+    assert bar + 12 * TICK - 2000 in kicks                                  # clamped
+    with pytest.raises(Exception, match="swing_rule"):
+        H2Song.from_file(song_path, swing_rule="nope")
