@@ -295,6 +295,22 @@ class Song(Playable):
         out.sort(key=lambda h: (h[0], h[1]))
         return [(seconds, hit) for _, _, seconds, hit in out]
 
+    # -- interchange ------------------------------------------------------------------------------
+    def to_midi(self, path, bars: int | None = None, straight: bool = False):
+        """Write the song as a type 1 Standard MIDI File, tempo changes included (see
+        :mod:`beatforge.io.midi`); ``straight=True`` exports the grids without groove."""
+        from .io.midi import write_midi
+
+        return write_midi(self, path, bars=bars, straight=straight)
+
+    @staticmethod
+    def from_h2song(path, **kw):
+        """A Hydrogen song (``.h2song``) as a playable song with this render API
+        (:class:`beatforge.io.h2song.H2Song`: Hydrogen's own pattern and instrument semantics)."""
+        from .io.h2song import H2Song
+
+        return H2Song.from_file(path, **kw)
+
     def replace(self, **changes) -> "Song":
         """A copy with song-wide settings changed (``bpm``, ``swing``, ``kit``, ``seed``, ``bars``,
         ``name``)."""

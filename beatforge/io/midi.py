@@ -52,6 +52,7 @@ MIDI_SUFFIXES = (".mid", ".midi", ".smf")
 _BPM_TEXT = re.compile(r"^beatforge bpm=(\d+)/(\d+)$")
 _PAD_TEXT = re.compile(r"^beatforge pad (\d+)=(.+)$")
 _TRACK_TEXT = re.compile(r"^beatforge track pitch=(\S+) pan=(\S+) gain_db=(\S+)$")
+_MELODIC_TEXT = re.compile(r"^beatforge melodic root=(\d+) pad=(.+)$")
 
 
 class MidiWarning(UserWarning):
@@ -113,63 +114,112 @@ def write_midi(beat, path: str | os.PathLike, bars=None, straight: bool = False)
     return path
 
 
+def _segments(source, bars) -> list[tuple[Fraction, Fraction, Fraction]]:
+    """Tempo segments ``(start quarter, start seconds, bpm)`` of a Beat (one) or a Song (one per
+    section occurrence, derived from its public ``timeline()`` and ``seconds_at()``)."""
+    if hasattr(source, "timeline") and hasattr(source, "seconds_at"):
+        starts = [bar for _, bar in source.timeline() if bar < bars]
+        bounds = starts + [Fraction(bars)]
+        out = []
+        for a, b in zip(bounds, bounds[1:]):
+            sa, sb = source.seconds_at(a), source.seconds_at(b)
+            if sb > sa:
+                out.append((Fraction(a) * BEATS_PER_CYCLE, sa, Fraction(b - a) * 240 / (sb - sa)))
+        merged = []
+        for seg in out:
+            if not merged or merged[-1][2] != seg[2]:
+                merged.append(seg)
+        return merged or [(Fraction(0), Fraction(0), Fraction(120))]
+    return [(Fraction(0), Fraction(0), Fraction(source.bpm))]
+
+
+def _quarters(segments, seconds: Fraction) -> Fraction:
+    q0, s0, bpm = segments[0]
+    for seg in segments:
+        if seconds >= seg[1]:
+            q0, s0, bpm = seg
+    return q0 + (seconds - s0) * bpm / 60
+
+
 def build_midi(beat, bars=None, straight: bool = False):
-    """A ``mido.MidiFile`` for *beat* (type 1, conductor track + one track per beat track)."""
+    """A ``mido.MidiFile`` for *beat* (a Beat or a Song): type 1, a conductor track with the
+    tempo map, then one track per beat track (drums on channel 10; tracks on a pad with a
+    ``root`` note are melodic: their own channel, note = root + pitch)."""
     import mido
 
     from ..sequence import timed_hits
 
     bars = beat.length_bars() if bars is None else bars
-    bpm = Fraction(beat.bpm)
     kit = beat.load_kit()
-    timed = timed_hits(beat, bars, 44100, straight=straight)
-    quarters = [seconds * bpm / 60 for seconds, _ in timed]
+    if hasattr(beat, "timed_hits"):
+        timed = beat.timed_hits(bars, 44100, straight=straight)
+        names = list(beat.stem_names())
+        params = {}
+    else:
+        timed = timed_hits(beat, bars, 44100, straight=straight)
+        names = [t.name for t in beat.tracks if not t.mute]
+        params = {t.name: t for t in beat.tracks}
+    segments = _segments(beat, bars)
+    quarters = [_quarters(segments, seconds) for seconds, _ in timed]
     end_q = Fraction(bars) * BEATS_PER_CYCLE
-    ppq, exact = choose_ppq(quarters + [end_q])
-    if not exact:
-        # the end of the file and the straight grid stay exact at this resolution
-        pass
+    ppq, _exact = choose_ppq(quarters + [end_q] + [q for q, _, _ in segments])
     end_tick = _round_half_up(end_q * ppq)
 
-    notes, pad_map = _note_numbers(beat, kit, [h for _, h in timed])
-    by_track: dict[str, list] = {t.name: [] for t in beat.tracks if not t.mute}
-    sec_per_tick = Fraction(60) / (bpm * ppq)
+    notes, pad_map, melodic = _note_numbers(beat, kit, [h for _, h in timed])
+    by_track: dict[str, list] = {name: [] for name in names}
     for q, (seconds, hit) in zip(quarters, timed):
         tick = max(0, _round_half_up(q * ppq))
         length = None
         if hit.length is not None:
-            length = max(1, _round_half_up(Fraction(hit.length, 44100) / sec_per_tick))
-        by_track.setdefault(hit.track, []).append((tick, notes[_pad_key(hit.pad)], hit, length))
+            end_q_hit = _quarters(segments, seconds + Fraction(hit.length, 44100))
+            length = max(1, _round_half_up(end_q_hit * ppq) - tick)
+        key = _pad_key(hit.pad)
+        if key in melodic:
+            note = max(0, min(127, melodic[key][1] + round(hit.pitch)))
+        else:
+            note = notes[key]
+        by_track.setdefault(hit.track, []).append((tick, note, hit, length, key in melodic))
 
     mid = mido.MidiFile(type=1, ticks_per_beat=ppq)
     conductor = mido.MidiTrack()
     conductor.append(mido.MetaMessage("track_name", name=beat.name or "beatforge", time=0))
     conductor.append(mido.MetaMessage("time_signature", numerator=4, denominator=4, clocks_per_click=24,
                                       notated_32nd_notes_per_beat=8, time=0))
-    conductor.append(mido.MetaMessage("set_tempo", tempo=_tempo_us(bpm), time=0))
-    conductor.append(mido.MetaMessage("text", text=f"beatforge bpm={bpm.numerator}/{bpm.denominator}", time=0))
+    now = 0
+    for q, _, bpm in segments:
+        tick = _round_half_up(q * ppq)
+        conductor.append(mido.MetaMessage("set_tempo", tempo=_tempo_us(bpm), time=tick - now))
+        conductor.append(mido.MetaMessage("text", text=f"beatforge bpm={bpm.numerator}/{bpm.denominator}", time=0))
+        now = tick
     for note in sorted(pad_map):
         conductor.append(mido.MetaMessage("text", text=f"beatforge pad {note}={pad_map[note]}", time=0))
-    conductor.append(mido.MetaMessage("end_of_track", time=end_tick))
+    conductor.append(mido.MetaMessage("end_of_track", time=max(0, end_tick - now)))
     mid.tracks.append(conductor)
 
     default_len = max(1, ppq // 8)      # a 32nd note
-    params = {t.name: t for t in beat.tracks}
+    channels = iter([c for c in range(16) if c != DRUM_CHANNEL] * 8)
     for name, items in by_track.items():
         track = mido.MidiTrack()
         track.append(mido.MetaMessage("track_name", name=name, time=0))
+        is_melodic = bool(items) and all(it[4] for it in items)
+        channel = next(channels) if is_melodic else DRUM_CHANNEL
         t = params.get(name)
-        if t is not None and (t.pitch or t.pan or t.gain_db):
+        if is_melodic:
+            hit = items[0][2]
+            pad_name, root = melodic[_pad_key(hit.pad)]
+            track.append(mido.MetaMessage("text", text=f"beatforge melodic root={root} pad={pad_name}", time=0))
+        if t is not None and ((t.pitch and not is_melodic) or t.pan or t.gain_db):
             track.append(mido.MetaMessage(
-                "text", text=f"beatforge track pitch={t.pitch!r} pan={t.pan!r} gain_db={t.gain_db!r}", time=0))
+                "text", text=f"beatforge track pitch={0.0 if is_melodic else t.pitch!r} pan={t.pan!r} "
+                             f"gain_db={t.gain_db!r}", time=0))
         if t is not None and t.pan:
-            track.append(mido.Message("control_change", channel=DRUM_CHANNEL, control=10,
+            track.append(mido.Message("control_change", channel=channel, control=10,
                                       value=max(0, min(127, round((t.pan + 1) * 63.5))), time=0))
         # next onset of the same note on this track, so a note ends before it sounds again
         items.sort(key=lambda x: (x[0], x[1]))
         next_on: dict[int, int] = {}
         events = []
-        for tick, note, hit, length in reversed(items):
+        for tick, note, hit, length, _ in reversed(items):
             gap = next_on.get(note, end_tick + default_len) - tick
             dur = min(length if length is not None else default_len, gap) if gap > 0 else 1
             dur = max(1, dur)
@@ -181,7 +231,7 @@ def build_midi(beat, bars=None, straight: bool = False):
         now = 0
         for tick, is_on, note, vel in events:
             kind = "note_on" if is_on else "note_off"
-            track.append(mido.Message(kind, channel=DRUM_CHANNEL, note=note, velocity=vel if is_on else 0,
+            track.append(mido.Message(kind, channel=channel, note=note, velocity=vel if is_on else 0,
                                       time=tick - now))
             now = tick
         track.append(mido.MetaMessage("end_of_track", time=max(0, end_tick - now)))
@@ -197,22 +247,27 @@ def _pad_key(ref):
     return (type(ref) is int, ref)
 
 
-def _note_numbers(beat, kit, hits) -> tuple[dict, dict[int, str]]:
-    """MIDI note per pad reference, and the notes given to pads without one (note -> pad name)."""
+def _note_numbers(beat, kit, hits) -> tuple[dict, dict[int, str], dict]:
+    """MIDI note per pad reference; the notes given to pads without one (note -> pad name); and
+    the melodic pads (those with a ``root``), as ``{ref: (pad name, root)}``."""
     from ..kit.names import normalise
 
     notes: dict = {}
+    melodic: dict = {}
     pending = []
     used: set[int] = set()
     for hit in hits:
         key = _pad_key(hit.pad)
-        if key in notes:
+        if key in notes or key in melodic:
+            continue
+        pad = kit.pad(hit.pad)
+        if getattr(pad, "root", None) is not None:
+            melodic[key] = (pad.name, int(pad.root))
             continue
         if isinstance(hit.pad, int):
             notes[key] = hit.pad
             used.add(hit.pad)
             continue
-        pad = kit.pad(hit.pad)
         note = kit.note_of(pad)
         if note is None:
             pending.append((key, pad))
@@ -229,7 +284,7 @@ def _note_numbers(beat, kit, hits) -> tuple[dict, dict[int, str]]:
             given[k] = next(free)
             pad_map[given[k]] = pad.name
         notes[key] = given[k]
-    return notes, pad_map
+    return notes, pad_map, melodic
 
 
 # ------------------------------------------------------------------------------------------
@@ -258,6 +313,7 @@ class MidiSong:
     pad_map: dict[int, str] = field(default_factory=dict)
     track_params: dict[int, tuple[float, float, float]] = field(default_factory=dict)
     name: str | None = None
+    melodic: dict[int, tuple[str, int]] = field(default_factory=dict)   # track -> (pad, root)
 
 
 def read_smf(data: bytes) -> tuple[int, int, list[list[tuple]]]:
@@ -380,9 +436,11 @@ def parse_midi(path: str | os.PathLike) -> MidiSong:
     offset = 0
     order = 0
     song_name = None
+    melodic: dict[int, tuple[str, int]] = {}
     for ti, events in enumerate(tracks):
         name = None
         params = None
+        melodic_here = None
         open_notes: dict[tuple[int, int], list] = {}
         tick = offset
         for tick, kind, a, b, c in events:
@@ -419,6 +477,9 @@ def parse_midi(path: str | os.PathLike) -> MidiSong:
                     m = _PAD_TEXT.match(text)
                     if m and 0 <= int(m.group(1)) <= 127:
                         pad_map[int(m.group(1))] = m.group(2)
+                    m = _MELODIC_TEXT.match(text)
+                    if m:
+                        melodic_here = (m.group(2), int(m.group(1)))
                     m = _TRACK_TEXT.match(text)
                     if m:
                         try:
@@ -434,6 +495,8 @@ def parse_midi(path: str | os.PathLike) -> MidiSong:
             keys[ti] = name or f"track {ti + 1}"
             if params is not None:
                 track_params[ti] = params
+            if melodic_here is not None:
+                melodic[ti] = melodic_here
     # tracks that hold notes become stems (type 0: one per channel)
     used = sorted({rec[1] for rec in notes})
     index = {}
@@ -449,6 +512,7 @@ def parse_midi(path: str | os.PathLike) -> MidiSong:
         index[k] = len(names)
         names.append(label)
     track_params = {index[k]: v for k, v in track_params.items() if k in index}
+    melodic = {index[k]: v for k, v in melodic.items() if k in index}
     notes.sort(key=lambda r: (r[0], index[r[1]], r[2]))
     out_notes = [MidiNote(r[0], index[r[1]], r[2], r[3], r[4]) for r in notes]
     for n in out_notes:
@@ -467,7 +531,8 @@ def parse_midi(path: str | os.PathLike) -> MidiSong:
         tempos.insert(0, (0, Fraction(1, 2)))   # the SMF default: 120 bpm
     num, den = time_sig or (4, 4)
     bar_ticks = max(1, ppq * 4 * num // max(1, den))
-    return MidiSong(ppq, tempos, out_notes, names, end_tick, bar_ticks, pad_map, track_params, song_name)
+    return MidiSong(ppq, tempos, out_notes, names, end_tick, bar_ticks, pad_map, track_params, song_name,
+                    melodic)
 
 
 def _exact_seconds_per_quarter(us: int, exact_bpm: list[Fraction]) -> Fraction:
@@ -598,9 +663,18 @@ class MidiBeat(Playable):
         missing: dict[int, int] = {}
         out = []
         append = out.append
+        melodic = self.song.melodic
         for n in self.song.notes:
             if n.tick >= end:
                 break
+            if melodic and n.track in melodic:
+                pad_name, root = melodic[n.track]
+                start = frame_at(swung(n.tick))
+                length = None if n.length is None else max(0, frame_at(swung(n.tick + n.length)) - start)
+                pitch, pan, gain_db = params.get(n.track, (0.0, 0.0, 0.0))
+                append(Hit(start, names[n.track], pad_name, float(n.velocity), pitch + n.note - root, pan, gain_db,
+                           None, length))
+                continue
             ref = refs.get(n.note)
             if ref is None:
                 ref = self.song.pad_map.get(n.note, n.note)

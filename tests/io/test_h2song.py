@@ -104,8 +104,10 @@ def song_path(tmp_path, monkeypatch):
 
 
 def test_structure_tempo_markers_and_length(song_path):
+    from beatforge import Song
+
     song = load_source(song_path)
-    assert isinstance(song, H2Song)
+    assert isinstance(song, H2Song) and isinstance(Song.from_h2song(song_path), H2Song)
     assert song.columns == [["A"], ["A", "B"], ["C", "B"], ["B"]]       # C carries B virtually
     assert song.column_starts() == [0, 192, 384, 576, 672]
     # three columns at 120 bpm (500 frames/tick), the last (96 ticks) at 60 bpm (1000 frames/tick)

@@ -224,3 +224,32 @@ def test_unreadable_midi_is_one_clear_error(tmp_path, cli):
     r = cli("render", bad, "-o", tmp_path / "x.wav")
     assert r.returncode == 1
     assert r.stderr.startswith("error:") and "bad.mid" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_song_with_tempo_changes_and_a_melodic_808_round_trips(tmp_path):
+    from beatforge import Song, note
+
+    a = Beat(bpm=90, kit="factory")
+    a.track("kick", "x...x...x...x...")
+    a.track("bass", note("c2 ~ eb2 g1"), pad="808")
+    b = Beat(bpm=128, kit="factory")
+    b.track("kick", "x.x.x.x.x.x.x.x.")
+    b.track("hat", "x" * 16)
+    song = Song(name="two tempos")
+    song.section("slow", a, bars=2)
+    song.section("fast", b, bars=1)
+    song.arrange("slow fast slow")
+    path = tmp_path / "song.mid"
+    song.to_midi(path)
+    mid = mido.MidiFile(path)
+    tempos = [m.tempo for m in mid.tracks[0] if m.type == "set_tempo"]
+    assert tempos == [666667, 468750, 666667]
+    bass = [t for t in mid.tracks if t.name == "bass"][0]
+    assert {m.channel for m in bass if m.type == "note_on"} == {0}
+    midi = load_source(path)
+    direct = song.hits(sample_rate=44100)
+    back = midi.hits(sample_rate=44100)
+    assert [(h.frame, h.track, h.velocity, h.pitch) for h in back] == \
+        [(h.frame, h.track, h.velocity, h.pitch) for h in direct]
+    assert midi.frames(sample_rate=44100) == song.frames(sample_rate=44100)
+    np.testing.assert_array_equal(midi.render(), song.render())
