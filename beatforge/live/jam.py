@@ -26,6 +26,7 @@ from fractions import Fraction
 import numpy as np
 
 from ..errors import BeatforgeError
+from ..pattern.controls import as_params
 from ..pattern.core import to_time
 from ..sequence import Hit, cycles_to_frame, swing_time
 from .player import CONTROL, OUT_WIDTH, PAD, PLAYED, PROGRAM, NOTE_OFF, NOTE_ON, Loop, PadSlot, Player
@@ -534,7 +535,9 @@ class Jam:
             if t.name in self.cleared[section] or t.mute:
                 continue
             for ev in t.pattern.query(Fraction(0), Fraction(bars), seed=beat.seed):
-                value = ev.value if isinstance(ev.value, dict) else {"pad": ev.value}
+                value = as_params(ev.value)   # pads named by events: "bd", ("bd", 3), dicts
+                if value is None:
+                    continue
                 out.setdefault(t.name, []).append((Fraction(ev.begin), float(value.get("velocity", 100)),
                                                    value.get("pad", t.pad if t.pad is not None else t.name)))
         for rec in self.recorded[section]:
