@@ -148,3 +148,16 @@ def test_example_song_renders_and_shows(cli):
     r = cli("show", path, "--bars", "3")
     assert r.returncode == 0, r.stderr
     assert "bar 3 (verse)" in r.stdout and "drums:snare" in r.stdout
+
+
+def test_song_to_midi_round_trip(tmp_path):
+    from beatforge.io.midi import load_midi
+
+    song = Song()
+    song.section("a", make_beat(), bars=1, mute=["kick"])
+    song.section("b", make_beat(), bars=2)
+    out = tmp_path / "song.mid"
+    song.to_midi(out)
+    back = load_midi(out)
+    assert back.length_bars() == 3
+    assert [h.frame for h in back.hits(sample_rate=RATE)] == [h.frame for h in song.hits(sample_rate=RATE)]
