@@ -8,32 +8,21 @@ card or whole beat packs.
 __version__ = "0.1.0"
 
 from .errors import BeatforgeError, KitError, ManifestError, PatternSyntaxError, SampleError
-from .beat import Beat, Track
-from .kit import Envelope, Kit, Layer, Pad, Sample, load_kit, load_sample
-from .sequence import Hit
-from .source import load_source
-from .song import Section, Song
-from .pattern import (
-    Event,
-    Pattern,
-    cat,
-    choose,
-    fastcat,
-    irand,
-    mini,
-    pure,
-    rand,
-    randcat,
-    saw,
-    seq,
-    silence,
-    sine,
-    slowcat,
-    stack,
-    timecat,
-)
-from .pattern.controls import note, s, sound
-from .pattern.grid import grid
+# The public names load on first use (PEP 562), so ``import beatforge`` and the command line
+# import only what the task at hand needs (rendering a MIDI file needs no pattern language).
+_LAZY = {
+    "Beat": ".beat", "Track": ".beat",
+    "Envelope": ".kit", "Kit": ".kit", "Layer": ".kit", "Pad": ".kit", "Sample": ".kit",
+    "load_kit": ".kit", "load_sample": ".kit",
+    "Hit": ".sequence",
+    "load_source": ".source",
+    "Section": ".song", "Song": ".song",
+    **{name: ".pattern" for name in ("Event", "Pattern", "cat", "choose", "fastcat", "irand", "mini", "pure",
+                                     "rand", "randcat", "saw", "seq", "silence", "sine", "slowcat", "stack",
+                                     "timecat")},
+    "note": ".pattern.controls", "s": ".pattern.controls", "sound": ".pattern.controls",
+    "grid": ".pattern.grid",
+}
 
 __all__ = [
     "__version__",
@@ -87,4 +76,15 @@ def __getattr__(name):
         import importlib
 
         return importlib.import_module(".synth", __name__)
+    module = _LAZY.get(name)
+    if module is not None:
+        import importlib
+
+        value = getattr(importlib.import_module(module, __name__), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY) | {"synth"})

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Iterable
 
-from .pattern._rand import time_to_rand, time_to_rands
 
 if TYPE_CHECKING:
     from .beat import Beat
@@ -152,6 +151,9 @@ def track_hits(beat, track, begin: Fraction, end: Fraction, sample_rate: int, *,
     to the beat's.  Per-event parameters (see :mod:`beatforge.pattern.controls`) and the beat's
     groove (swing, ``humanize_ms``, ``humanize_vel``) are applied here.
     """
+    # imported here, not at the top: hits from MIDI files and Hydrogen songs need no pattern language
+    from .pattern._rand import time_to_rand, time_to_rands
+
     from .pattern.controls import as_params
 
     seed = beat.seed if seed is None else seed
