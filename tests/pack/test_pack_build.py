@@ -372,3 +372,31 @@ def test_midi_files(tmp_path):
     import mido
     mid = mido.MidiFile(str(tmp_path / "out" / "Loud_120bpm" / "Loud_120bpm.mid"))
     assert any(msg.type == "note_on" for track in mid.tracks for msg in track)
+
+
+def test_dropped_tier_and_variant_leave_no_stale_files(tmp_path):
+    m = make_pack(tmp_path / "src")
+    out = tmp_path / "out"
+    build_pack(m, out, engine="inline")
+    smaller = MANIFEST.replace('[[tier]]\nname = "Promo"\nfiles = ["mp3"]\nzip = false\n'
+                               'license = "Promo use only: {title}"\n', "")
+    smaller = smaller.replace("seeds = [0, 3]", "seeds = [0]")
+    (tmp_path / "src" / "pack.toml").write_text(smaller)
+    result = build_pack(m, out, engine="inline")
+    assert result.ok and len(result.rendered) == 5 and result.skipped == []
+    idx = json.loads((out / "manifest.json").read_text())
+    assert set(tree(out)) - {"manifest.json", "summary.csv"} == {f["path"] for f in idx["files"]}
+    assert not any("Promo" in p for p in tree(out)) and not (out / "Day_Ride_s3_100bpm").exists()
+    assert (out / "Day_Ride_100bpm" / "Day_Ride_100bpm.wav").is_file()
+
+
+def test_progress_bar_shows_counts(tmp_path):
+    import io
+
+    from rich.console import Console
+
+    m = make_pack(tmp_path / "src", MASTER)
+    buf = io.StringIO()
+    build_pack(m, tmp_path / "out", engine="inline", progress=True,
+               console=Console(file=buf, force_terminal=False, width=100))
+    assert "1/1" in buf.getvalue() and "pack" in buf.getvalue()
