@@ -175,3 +175,10 @@ def test_atomic_path_leaves_nothing_behind_on_error(tmp_path):
     deliver.write_wav(target, drums(0.5), SR, 24)
     assert [p.name for p in tmp_path.iterdir()] == ["f.wav"]
     assert sf.info(str(target)).subtype == "PCM_24"
+
+
+def test_mp3_from_a_rate_mpeg_cannot_encode_is_resampled(tmp_path):
+    x = drums(1.0, sr=96000)
+    rate = deliver.write_mp3(tmp_path / "hi.mp3", x, 96000)
+    data, sr = sf.read(str(tmp_path / "hi.mp3"))
+    assert rate == sr == 48000 and len(data) == len(x) // 2
