@@ -287,7 +287,7 @@ def _raise(errors: _Errors):
 
 def _validate(raw: dict, path: Path, errors: _Errors) -> PackSpec | None:
     base = path.parent
-    top = _Table(errors, "", raw, ("pack", "preview", "tier", "beat", "master"))
+    _Table(errors, "", raw, ("pack", "preview", "tier", "beat", "master"))  # unknown top-level keys
 
     # [pack]
     if not isinstance(raw.get("pack"), dict):
