@@ -1185,6 +1185,8 @@ def euclid_bools(pulses: int, steps: int, rotation: int = 0) -> list[bool]:
     """
     if steps <= 0:
         return []
+    if steps > 65536:
+        raise ValueError(f"too many Euclid steps: {steps}")
     bits = [bool(b) for b in bjorklund(abs(pulses), steps)]
     if pulses < 0:
         bits = [not b for b in bits]

@@ -468,6 +468,8 @@ def parse(text: str) -> Node | None:
 # Interpreter: syntax tree -> Pattern
 
 _RAND_OFFSET = Fraction(3, 10000)
+MAX_EUCLID_STEPS = 1024
+MAX_RANGE = 4096
 
 
 class _Builder:
@@ -548,6 +550,8 @@ class _Builder:
                 for a, n in zip((pulses, steps, rotation), op.args):
                     if to_time(a).denominator != 1:
                         raise self.error("Euclid arguments must be whole numbers", n)
+                if steps > MAX_EUCLID_STEPS:
+                    raise self.error(f"at most {MAX_EUCLID_STEPS} Euclid steps", op.args[1])
                 return pat._euclid(pulses, steps, rotation)
             return pat.euclid(pulses, steps, rotation)
         if kind == "tail":
@@ -556,7 +560,13 @@ class _Builder:
         if kind == "range":
             self.number_arg(op.args[0], "'..'")  # validation only
             friend = self.build(op.args[0])
-            return pat.fmap(lambda a: friend.fmap(lambda b: fastcat(*_arange(a, b))).inner_join()).squeeze_join()
+
+            def arange(a, b):
+                if isinstance(a, (int, float)) and isinstance(b, (int, float)) and abs(b - a) >= MAX_RANGE:
+                    raise self.error(f"a range may have at most {MAX_RANGE} values", op)
+                return fastcat(*_arange(a, b))
+
+            return pat.fmap(lambda a: friend.fmap(lambda b: arange(a, b)).inner_join()).squeeze_join()
         raise TypeError(f"unknown operator {kind!r}")  # pragma: no cover
 
     def number_arg(self, node: Node, what: str):

@@ -261,3 +261,11 @@ def test_non_string_is_type_error():
 
 def test_step_marker_is_accepted():
     assert same("^[a b] c", "[a b] c") and same("[^a b] c", "[a b] c")
+
+
+def test_runaway_sizes_are_syntax_errors():
+    with pytest.raises(PatternSyntaxError, match="Euclid steps"):
+        mini("a(3,100000)")
+    with pytest.raises(PatternSyntaxError, match="range") as info:
+        mini("0 .. 100000").query(0, 1)
+    assert info.value.column == 3
