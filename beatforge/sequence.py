@@ -8,11 +8,10 @@ never drift, however long the render.
 
 from __future__ import annotations
 
-import math
 import zlib
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 
 if TYPE_CHECKING:
