@@ -2,7 +2,7 @@
 
 A section is a beat played for a number of bars, optionally varied: tracks muted or unmuted,
 track patterns replaced, and fills that take over a track in the last bar of every N bars.
-The arrangement chains sections like Hydrogen's song mode (``"intro verse*2 hook"``)::
+The arrangement chains sections like Hydrogen's song mode (``"intro verse*2 hook+perc"``)::
 
     >>> from beatforge import Beat
     >>> beat = Beat(bpm=90)
@@ -107,10 +107,18 @@ class Section:
 
 @dataclass
 class _Occurrence:
-    section: Section
+    sections: tuple        # the sections playing together (a column, like Hydrogen's song mode)
     start_bar: int
     start_seconds: Fraction
     bpm: Fraction
+
+    @property
+    def name(self) -> str:
+        return "+".join(sec.name for sec in self.sections)
+
+    @property
+    def bars(self) -> int:
+        return max(sec.bars for sec in self.sections)
 
 
 class Song(Playable):
@@ -159,27 +167,35 @@ class Song(Playable):
         return sec
 
     def arrange(self, order) -> "Song":
-        """Set the order of sections: ``"intro verse*2 hook"`` or a list of names (``name*n``
-        repeats). Without an arrangement, each section plays once in the order defined."""
-        if isinstance(order, str):
-            tokens = order.split()
-        else:
-            tokens = list(order)
-        names: list[str] = []
+        """Set the order of sections: ``"intro verse*2 hook"`` or a list of names; ``name*n``
+        repeats a section, ``a+b`` plays sections together for the longer one's bars (a column of
+        Hydrogen's song mode). Without an arrangement, each section plays once in the order
+        defined::
+
+            >>> from beatforge import Beat
+            >>> song = Song()
+            >>> for name in ("a", "b", "perc"):
+            ...     _ = song.section(name, Beat(), bars=2)
+            >>> song.arrange("a b+perc*2").arrangement()
+            ['a', 'b+perc', 'b+perc']
+        """
+        tokens = order.split() if isinstance(order, str) else [str(t) for t in order]
+        columns: list[tuple[str, ...]] = []
         for tok in tokens:
-            m = _ARRANGE_RE.match(str(tok))
+            m = _ARRANGE_RE.match(tok)
             if not m:
-                raise BeatforgeError(f"arrangement: cannot read {tok!r} (use names, or name*count)")
-            name, count = m.group(1), int(m.group(2) or 1)
-            if name not in self.parts:
-                known = ", ".join(self.parts) or "(none yet)"
-                raise BeatforgeError(f"arrangement: no section named {name!r} (sections: {known})")
+                raise BeatforgeError(f"arrangement: cannot read {tok!r} (use names, name*count or a+b)")
+            names, count = m.group(1).split("+"), int(m.group(2) or 1)
+            for name in names:
+                if name not in self.parts:
+                    known = ", ".join(self.parts) or "(none yet)"
+                    raise BeatforgeError(f"arrangement: no section named {name!r} (sections: {known})")
             if count < 1:
                 raise BeatforgeError(f"arrangement: {tok!r} repeats a section zero times")
-            names.extend([name] * count)
-        if not names:
+            columns.extend([tuple(names)] * count)
+        if not columns:
             raise BeatforgeError("arrangement: no sections given")
-        self.order = names
+        self.order = columns
         return self
 
     # -- reading --------------------------------------------------------------------------------------
@@ -200,17 +216,21 @@ class Song(Playable):
         order."""
         return {name: self._effective(sec) for name, sec in self.parts.items()}
 
+    def _columns(self) -> list[tuple[str, ...]]:
+        return list(self.order) if self.order is not None else [(name,) for name in self.parts]
+
     def arrangement(self) -> list[str]:
-        return list(self.order) if self.order is not None else list(self.parts)
+        """The playing order (``"a+b"`` for sections played together)."""
+        return ["+".join(column) for column in self._columns()]
 
     def timeline(self) -> list[tuple[str, int]]:
         """``[(section name, start bar)]`` in playing order."""
-        return [(occ.section.name, occ.start_bar) for occ in self._occurrences()]
+        return [(occ.name, occ.start_bar) for occ in self._occurrences()]
 
     def length_bars(self) -> int:
         if self.bars is not None:
             return self.bars
-        return sum(self.parts[n].bars for n in self.arrangement()) or 1
+        return sum(max(self.parts[n].bars for n in column) for column in self._columns()) or 1
 
     def _effective(self, sec: Section):
         changes = {k: v for k, v in (("bpm", self.bpm), ("swing", self.swing), ("kit", self.kit),
@@ -228,12 +248,13 @@ class Song(Playable):
         out = []
         bar = 0
         seconds = Fraction(0)
-        for name in self.arrangement():
-            sec = self.parts[name]
-            bpm = Fraction(self.bpm if self.bpm is not None else sec.beat.bpm)
-            out.append(_Occurrence(sec, bar, seconds, bpm))
-            bar += sec.bars
-            seconds += Fraction(sec.bars) * 240 / bpm
+        for column in self._columns():
+            secs = tuple(self.parts[name] for name in column)
+            bpm = Fraction(self.bpm if self.bpm is not None else secs[0].beat.bpm)
+            occ = _Occurrence(secs, bar, seconds, bpm)
+            out.append(occ)
+            bar += occ.bars
+            seconds += Fraction(occ.bars) * 240 / bpm
         return out
 
     def seconds_at(self, bars) -> Fraction:
@@ -241,7 +262,7 @@ class Song(Playable):
         bars = Fraction(bars)
         occ = self._occurrences()
         for o in occ:
-            if bars <= o.start_bar + o.section.bars:
+            if bars <= o.start_bar + o.bars:
                 return o.start_seconds + (bars - o.start_bar) * 240 / o.bpm
         last = occ[-1]
         return last.start_seconds + (bars - last.start_bar) * 240 / last.bpm
@@ -281,17 +302,19 @@ class Song(Playable):
         for occ in self._occurrences():
             if occ.start_bar >= end:
                 break
-            beat = self._effective(occ.section)
-            if kit is None:
-                kit = _LazyKit(beat)
-            length = min(Fraction(occ.section.bars), end - occ.start_bar)
-            seed = beat.seed + 1_000_003 * occ.start_bar
-            for track in beat.tracks:
-                if track.mute:
-                    continue
-                for seconds, hit in track_hits(beat, track, Fraction(0), length, sample_rate, straight=straight,
-                                               offset=occ.start_seconds, seed=seed, kit=kit, bpm=occ.bpm):
-                    out.append((hit.frame, order.get(track.name, 0), seconds, hit))
+            for sec in occ.sections:
+                beat = self._effective(sec)
+                if kit is None:
+                    kit = _LazyKit(beat)
+                length = min(Fraction(sec.bars), end - occ.start_bar)
+                seed = beat.seed + 1_000_003 * occ.start_bar
+                for track in beat.tracks:
+                    if track.mute:
+                        continue
+                    for seconds, hit in track_hits(beat, track, Fraction(0), length, sample_rate,
+                                                   straight=straight, offset=occ.start_seconds, seed=seed,
+                                                   kit=kit, bpm=occ.bpm):
+                        out.append((hit.frame, order.get(track.name, 0), seconds, hit))
         out.sort(key=lambda h: (h[0], h[1]))
         return [(seconds, hit) for _, _, seconds, hit in out]
 

@@ -161,3 +161,19 @@ def test_song_to_midi_round_trip(tmp_path):
     back = load_midi(out)
     assert back.length_bars() == 3
     assert [h.frame for h in back.hits(sample_rate=RATE)] == [h.frame for h in song.hits(sample_rate=RATE)]
+
+
+def test_sections_played_together():
+    beat = make_beat()
+    perc = Beat(bpm=120)
+    perc.track("hat", "..x.")
+    song = Song()
+    song.section("drums", beat, bars=2)
+    song.section("perc", perc, bars=1)
+    song.arrange("drums+perc perc")
+    assert song.timeline() == [("drums+perc", 0), ("perc", 2)]
+    assert song.length_bars() == 3
+    hats = frames(song, "hat")
+    # perc plays its one bar in the first column (the column lasts drums' two bars), then again
+    assert hats == [12000 + i * 24000 for i in range(4)] + [2 * BAR + 12000 + i * 24000 for i in range(4)]
+    assert len(frames(song, "kick")) == 8
