@@ -211,3 +211,13 @@ def test_swing_rule_of_hydrogen_1_2_0_beta(song_path):
     assert bar + 12 * TICK - 2000 in kicks                                  # clamped
     with pytest.raises(Exception, match="swing_rule"):
         H2Song.from_file(song_path, swing_rule="nope")
+
+
+def test_another_kit_plays_the_instruments_by_name(song_path, impulse_kit):
+    song = load_source(song_path).replace(kit=str(impulse_kit))
+    tracks = {h.track for h in song.hits(sample_rate=SR)}
+    assert {"Kick", "Snare", "Hat Closed", "Hat Open"} <= tracks
+    kit = song.load_kit()
+    assert kit.pad("Hat Open").layers[0].path.name == "openhat.wav"
+    audio = song.render(sample_rate=SR)
+    assert audio.shape == (song.frames(sample_rate=SR), 2) and np.abs(audio).max() > 0

@@ -253,3 +253,15 @@ def test_song_with_tempo_changes_and_a_melodic_808_round_trips(tmp_path):
         [(h.frame, h.track, h.velocity, h.pitch) for h in direct]
     assert midi.frames(sample_rate=44100) == song.frames(sample_rate=44100)
     np.testing.assert_array_equal(midi.render(), song.render())
+
+
+def test_type_2_tracks_play_one_after_another(tmp_path, impulse_kit):
+    mid = mido.MidiFile(type=2, ticks_per_beat=100)
+    for note in (36, 38):
+        mid.tracks.append(mido.MidiTrack([
+            mido.MetaMessage("set_tempo", tempo=500000, time=0),
+            mido.Message("note_on", channel=9, note=note, velocity=100, time=0),
+            mido.Message("note_off", channel=9, note=note, velocity=0, time=400)]))
+    mid.save(tmp_path / "t2.mid")
+    hits = MidiBeat.from_file(tmp_path / "t2.mid", kit=str(impulse_kit)).hits(sample_rate=48000)
+    assert [(h.frame, h.pad) for h in hits] == [(0, 36), (96000, 38)]
