@@ -126,8 +126,10 @@ def parse_grid_steps(text: str) -> list[dict | None]:
         elif ch in RESTS:
             steps.append(None)
         else:
+            hint = "; for mini-notation use mini(...)" if ch.isalpha() or ch in "[<{*~" else ""
             raise PatternSyntaxError(
-                f"unexpected character {ch!r} in grid (use x X o for hits, . or - for rests)", text, line, column)
+                f"unexpected character {ch!r} in grid (use x X o for hits, . or - for rests{hint})", text, line,
+                column)
     if not steps:
         raise PatternSyntaxError("empty grid (one character per 16th note, e.g. 'x...x...')", text, 1,
                                  max(1, min(len(text), len(text.split("\n")[0]) or 1)))
