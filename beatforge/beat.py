@@ -75,13 +75,15 @@ class Beat:
     # -- building -----------------------------------------------------------------
     def track(self, name: str, pattern, *, pad: str | int | None = None, pitch: float = 0.0, pan: float = 0.0,
               gain_db: float = 0.0, swing: float | None = None, mute: bool = False,
-              swing_on: int | None = None) -> Track:
+              swing_on: int | None = None, bars: int | None = None) -> Track:
         """Add a track.  *pattern* is a grid string (one character per 16th, optionally with
         lanes: see :mod:`beatforge.pattern.grid`) or a Pattern (e.g. ``mini("bd*2 [~ sd]")``,
         whose event values name pads and carry per-event parameters).
 
         ``pitch`` is in semitones, ``pan`` from -1 (left) to 1 (right), ``gain_db`` in dB;
-        ``swing``/``swing_on`` override the beat's swing for this track.
+        ``swing``/``swing_on`` override the beat's swing for this track. ``bars`` says how many
+        bars one pass of a Pattern lasts (e.g. 4 for ``note("<c2 eb2 g1 f1>")``), so the beat's
+        default length covers it; a grid's length comes from its steps.
         """
         from .pattern.grid import grid, grid_length
 
@@ -102,6 +104,10 @@ class Beat:
             cycle = Fraction(1)
         else:
             raise BeatforgeError(f"track {name!r}: expected a grid string or a Pattern, got {type(pattern).__name__}")
+        if bars is not None:
+            if not (isinstance(bars, int) and not isinstance(bars, bool) and bars >= 1):
+                raise BeatforgeError(f"track {name!r}: bars must be a positive whole number, got {bars!r}")
+            cycle = Fraction(bars)
         t = Track(name, pattern, pad, float(pitch), float(pan), float(gain_db), swing, mute, cycle, swing_on)
         self.tracks.append(t)
         return t

@@ -180,3 +180,14 @@ def test_bad_groove_settings():
         Beat(humanize_ms=-1)
     with pytest.raises(BeatforgeError):
         Beat().track("x", "x...", swing_on=12)
+
+
+def test_track_bars_sets_the_loop_length():
+    from beatforge import BeatforgeError
+
+    beat = Beat(kit="factory")
+    beat.track("bass", note("<c2 eb2 g1 f1>"), pad="808", bars=4)
+    assert beat.length_bars() == 4
+    assert [h.pitch for h in beat.hits()] == [12, 15, 7, 5]
+    with pytest.raises(BeatforgeError):
+        beat.track("x", mini("a"), bars=0)
