@@ -265,3 +265,4 @@ def test_type_2_tracks_play_one_after_another(tmp_path, impulse_kit):
     mid.save(tmp_path / "t2.mid")
     hits = MidiBeat.from_file(tmp_path / "t2.mid", kit=str(impulse_kit)).hits(sample_rate=48000)
     assert [(h.frame, h.pad) for h in hits] == [(0, 36), (96000, 38)]
+
