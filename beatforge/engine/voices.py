@@ -21,6 +21,8 @@ import numpy as np
 from ..kit.model import Kit, Pad
 from ..sequence import Hit
 
+_UNSET = object()
+_MEMO_LIMIT = 4096
 STEAL_FADE_SECONDS = 0.005   # a stolen voice fades out over 5 ms: no click
 CHOKE_FADE_SECONDS = 0.005   # so does a choked one (closed hat cutting the open hat)
 
@@ -74,7 +76,11 @@ class VoicePlanner:
         self.rng = np.random.default_rng(seed)
         self._pads: dict = {}
         self._counters: dict = {}
-        self._samples: dict[int, object] = {}   # layer id -> Sample (skips the file-cache lookup per hit)
+        self._samples: dict[int, object] = {}
+        # memos (bounded: a live planner lives long): velocity band per (pad, velocity), and the
+        # spec per (layer, pad, hit parameters); ids are stable because the kit holds the objects
+        self._bands: dict = {}
+        self._specs: dict = {}   # layer id -> Sample (skips the file-cache lookup per hit)
 
     def pad(self, ref) -> Pad:
         key = (type(ref), ref)
@@ -85,11 +91,25 @@ class VoicePlanner:
 
     def plan(self, hit: Hit, stem: str | None = None) -> VoiceSpec:
         pad = self.pad(hit.pad)
-        band = pad.band(hit.velocity)  # round robin counts per velocity band
+        bkey = (id(pad), hit.velocity)
+        band = self._bands.get(bkey, _UNSET)
+        if band is _UNSET:
+            if len(self._bands) >= _MEMO_LIMIT:
+                self._bands.clear()
+            band = self._bands[bkey] = pad.band(hit.velocity)  # round robin counts per velocity band
         key = id(pad) if band is None else (id(pad), band)
         count = self._counters.get(key, 0)
         self._counters[key] = count + 1
         layer = pad.choose(hit.velocity, hit.variant, count, self.rng)
+        # Everything below depends only on the layer and the hit's parameters (unless the pad
+        # draws a random pitch): hits that repeat them share one spec (specs are never modified).
+        skey = None
+        if not pad.random_pitch:
+            skey = (id(layer), id(pad), hit.pitch, hit.gain_db, hit.pan, hit.velocity,
+                    hit.length if pad.gated else None, stem or hit.track)
+            spec = self._specs.get(skey)
+            if spec is not None:
+                return spec
         sample = self._samples.get(id(layer))
         if sample is None:
             sample = self._samples[id(layer)] = layer.sample
@@ -118,9 +138,14 @@ class VoicePlanner:
             length = min(length, release_at + release)
         amp = 10.0 ** ((pad.gain_db + layer.gain_db + hit.gain_db) / 20.0) * velocity_gain(hit.velocity, pad.amp_veltrack)
         gl, gr = pan_gains(pad.pan + layer.pan + hit.pan, sample.channels)
-        return VoiceSpec(sample.data, s_start, s_end, pad.reverse, rate, amp * gl, amp * gr, attack, hold, decay,
+        spec = VoiceSpec(sample.data, s_start, s_end, pad.reverse, rate, amp * gl, amp * gr, attack, hold, decay,
                          float(env.sustain), release, release_at, max(1, length), pad,
                          pad.stem or stem or hit.track)
+        if skey is not None:
+            if len(self._specs) >= _MEMO_LIMIT:
+                self._specs.clear()
+            self._specs[skey] = spec
+        return spec
 
 
 class Allocator:
