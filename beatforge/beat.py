@@ -190,6 +190,18 @@ class Beat:
                         if path is not None else ".wav")
         return mix
 
+    def render_file(self, path: str | os.PathLike, bars: int | None = None, sample_rate: int = 44100,
+                    bit_depth: int = 24) -> None:
+        """Render straight into the audio file *path* (exactly *bars*, no stems), block by block:
+        the same bytes as ``render(path)`` without holding the whole mix in memory."""
+        from .engine.render import render_file
+
+        bars = self.length_bars() if bars is None else bars
+        _check_render_args(bars, sample_rate, "cut")
+        kit = self.load_kit()
+        render_file(self.hits(bars, sample_rate), kit, self.frames(bars, sample_rate), sample_rate, path,
+                    bit_depth, seed=self.seed)
+
     # -- MIDI ---------------------------------------------------------------------------------
     def to_midi(self, path: str | os.PathLike, bars: int | None = None, straight: bool = False):
         """Write the beat as a type 1 Standard MIDI File (see :mod:`beatforge.io.midi`).

@@ -69,6 +69,9 @@ def render(source, output, kit, bpm, bars, swing, seed, sample_rate, bit_depth, 
             if not hasattr(beat, "to_midi"):
                 raise BeatforgeError(f"{source}: MIDI export is not available for {type(beat).__name__}")
             beat.to_midi(output, bars=bars, straight=straight)
+        elif tail == "cut" and stems_dir is None and hasattr(beat, "render_file"):
+            # straight to the file, block by block (same bytes, no whole-mix buffer)
+            beat.render_file(output, bars=bars, sample_rate=sample_rate, bit_depth=int(bit_depth))
         else:
             beat.render(output, bars=bars, sample_rate=sample_rate, bit_depth=int(bit_depth), tail=tail,
                         stems=stems_dir)

@@ -68,6 +68,38 @@ def render_hits(hits: Sequence[Hit], kit: Kit, frames: int, sample_rate: int, *,
     return out, stem_audio
 
 
+def stream_hits(hits: Sequence[Hit], kit: Kit, frames: int, sample_rate: int, write, *, seed: int = 0,
+                block: int = 1 << 16) -> None:
+    """Render exactly ``frames`` frames of *hits* (``tail="cut"``, no stems) block by block, calling
+    ``write(block_audio)`` with each float32 ``(n, 2)`` block in order.
+
+    The same voices as :func:`render_hits`, mixed over consecutive blocks (the mixer continues
+    voices across calls sample for sample), so the concatenated blocks equal its mix; only one
+    block of memory is used, which is what a file writer needs.  The block passed to *write*
+    is reused: copy it to keep it.
+    """
+    hits = [h for h in hits if h.frame < frames]
+    specs, cuts = plan_voices(hits, kit, sample_rate, seed)
+    bank = _bank(hits, specs, cuts, {})
+    buf = np.zeros((min(block, max(1, frames)), 2), np.float32)
+    for start in range(0, frames, buf.shape[0]):
+        out = buf[: min(buf.shape[0], frames - start)]
+        out.fill(0.0)
+        if bank is not None:
+            bank.mix(out)
+        write(out)
+
+
+def render_file(hits: Sequence[Hit], kit: Kit, frames: int, sample_rate: int, path, bit_depth: int = 24, *,
+                seed: int = 0) -> None:
+    """Render *hits* straight into the audio file *path*, block by block (``tail="cut"``, no
+    stems): the same file as writing :func:`render_hits`'s mix, without the whole mix in memory."""
+    from ..io.audio import AudioWriter
+
+    with AudioWriter(path, sample_rate, 2, bit_depth) as writer:
+        stream_hits(hits, kit, frames, sample_rate, writer.write, seed=seed)
+
+
 def _wrap(audio: np.ndarray, frames: int) -> np.ndarray:
     """Fold everything past *frames* back onto the start, as often as needed."""
     out = audio[:frames].copy()

@@ -61,66 +61,117 @@ def write_audio(path: str | os.PathLike, audio: np.ndarray, sample_rate: int, bi
     Integer formats are clipped to [-1, 1] first (libsndfile would otherwise wrap
     around).  Extra keyword arguments go to :func:`soundfile.write`.
     """
-    path = Path(path)
-    check_writable(path, bit_depth)
-    fmt, subtype = format_for(path, bit_depth)
     data = np.asarray(audio, dtype=np.float32)
     if data.ndim == 1:
         data = data[:, None]
-    clip = subtype.startswith("PCM") or fmt in ("MP3", "OGG")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(fd)
-    try:
-        with sf.SoundFile(tmp, "w", sample_rate, data.shape[1], subtype, format=fmt, **kwargs) as f:
-            if subtype in ("PCM_16", "PCM_24") and fmt in ("WAV", "AIFF"):   # FLAC converts its own way
-                _write_pcm(f, data, 16 if subtype == "PCM_16" else 24)
-            elif clip:
-                # clip block by block into one small buffer: no second full-length copy of the audio
-                buf = np.empty((min(_BLOCK, max(1, data.shape[0])), data.shape[1]), np.float32)
-                for start in range(0, data.shape[0], _BLOCK):
-                    block = data[start:start + _BLOCK]
-                    out = buf[: block.shape[0]]
-                    np.clip(block, -1.0, 1.0, out=out)
-                    f.write(out)
-            else:
-                f.write(data)
-        os.replace(tmp, path)
-    except BaseException as e:
+    with AudioWriter(path, sample_rate, data.shape[1], bit_depth, **kwargs) as writer:
+        writer.write(data)
+    return Path(path)
+
+
+class AudioWriter:
+    """An audio file written block by block, atomically: the blocks go to a temporary file in
+    the same folder, renamed to *path* when the ``with`` block ends without error (and removed
+    when it fails).  Same formats, clipping and bytes as :func:`write_audio`.
+
+    >>> with AudioWriter("out.wav", 44100) as w:      # doctest: +SKIP
+    ...     for block in blocks:
+    ...         w.write(block)
+    """
+
+    def __init__(self, path: str | os.PathLike, sample_rate: int, channels: int = 2, bit_depth: int = 24,
+                 **kwargs):
+        self.path = Path(path)
+        check_writable(self.path, bit_depth)
+        self.format, self.subtype = format_for(self.path, bit_depth)
+        self.sample_rate, self.channels, self.kwargs = sample_rate, channels, kwargs
+        self._file = None
+        self._tmp = None
+        self._fbuf = self._ibuf = None
+
+    def __enter__(self) -> "AudioWriter":
+        fd, self._tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".part", dir=self.path.parent)
+        os.close(fd)
         try:
-            os.unlink(tmp)
+            self._file = sf.SoundFile(self._tmp, "w", self.sample_rate, self.channels, self.subtype,
+                                      format=self.format, **self.kwargs)
+        except BaseException as e:
+            self._fail(e)
+        return self
+
+    def write(self, block: np.ndarray) -> None:
+        """Append float32 frames ``(n, channels)`` (clipped/converted as the format needs)."""
+        try:
+            data = np.asarray(block, dtype=np.float32)
+            if data.ndim == 1:
+                data = data[:, None]
+            pcm = self.subtype in ("PCM_16", "PCM_24") and self.format in ("WAV", "AIFF")  # FLAC converts its own way
+            clip = self.subtype.startswith("PCM") or self.format in ("MP3", "OGG")
+            if not (pcm or clip):
+                self._file.write(data)
+                return
+            for start in range(0, data.shape[0], _BLOCK):
+                part = data[start:start + _BLOCK]
+                if self._fbuf is None or self._fbuf.shape[0] < part.shape[0]:
+                    self._fbuf = np.empty((max(part.shape[0], min(_BLOCK, 4096)), data.shape[1]), np.float32)
+                    self._ibuf = np.empty(self._fbuf.shape, np.int32)
+                fb = self._fbuf[: part.shape[0]]
+                if pcm:
+                    _to_pcm(self._file, part, fb, self._ibuf[: part.shape[0]], 16 if self.subtype == "PCM_16" else 24)
+                else:
+                    # clip into one small buffer: no second full-length copy of the audio
+                    np.clip(part, -1.0, 1.0, out=fb)
+                    self._file.write(fb)
+        except BaseException as e:
+            self._fail(e)
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc is not None:
+            self._discard()
+            return
+        try:
+            self._file.close()
+            os.replace(self._tmp, self.path)
+        except BaseException as e:
+            self._fail(e)
+
+    def _discard(self) -> None:
+        try:
+            if self._file is not None:
+                self._file.close()
+        except Exception:
+            pass
+        try:
+            os.unlink(self._tmp)
         except OSError:
             pass
+
+    def _fail(self, e: BaseException):
+        self._discard()
         if isinstance(e, (sf.LibsndfileError, RuntimeError, OSError)):
-            raise BeatforgeError(f"{path}: cannot write output ({e})") from None
-        raise
-    return path
+            raise BeatforgeError(f"{self.path}: cannot write output ({e})") from None
+        raise e
 
 
-def _write_pcm(f, data: np.ndarray, bits: int) -> None:
-    """Write float audio as 16/24-bit integers (WAV, AIFF), block by block.
+def _to_pcm(f, block: np.ndarray, fb: np.ndarray, ib: np.ndarray, bits: int) -> None:
+    """Write float frames as 16/24-bit integers (WAV, AIFF).
 
-    The conversion is libsndfile's own for float input to these formats (scale by 2**31, round half to even,
-    saturate, keep the top *bits* bits), done here with numpy so the integers go to the file
-    without a per-sample conversion loop: the bytes are identical, in about a third of the time.
-    Out-of-range samples saturate exactly as clipping to [-1, 1] first would.
+    The conversion is libsndfile's own for float input to these formats (scale by 2**31,
+    round half to even, saturate, keep the top *bits* bits), done here with numpy so the
+    integers go to the file without a per-sample conversion loop: the bytes are identical,
+    in about a third of the time.  Out-of-range samples saturate exactly as clipping to
+    [-1, 1] first would.
     """
-    n, channels = data.shape
-    fbuf = np.empty((min(_BLOCK, max(1, n)), channels), np.float32)
-    ibuf = np.empty(fbuf.shape, np.int32)
-    for start in range(0, n, _BLOCK):
-        block = data[start:start + _BLOCK]
-        m = block.shape[0]
-        fb, ib = fbuf[:m], ibuf[:m]
-        np.multiply(block, np.float32(2147483648.0), out=fb)   # exact: a power of two
-        np.rint(fb, out=fb)
-        np.clip(fb, -2147483648.0, 2147483520.0, out=fb)        # 2147483520: the last float32 below 2**31
-        ib[...] = fb
-        if bits == 16:
-            f.write((ib >> 16).astype(np.int16))
-        else:
-            np.right_shift(ib, 8, out=ib)
-            np.left_shift(ib, 8, out=ib)
-            f.write(ib)
+    np.multiply(block, np.float32(2147483648.0), out=fb)   # exact: a power of two
+    np.rint(fb, out=fb)
+    np.clip(fb, -2147483648.0, 2147483520.0, out=fb)        # 2147483520: the last float32 below 2**31
+    ib[...] = fb
+    if bits == 16:
+        f.write((ib >> 16).astype(np.int16))
+    else:
+        np.right_shift(ib, 8, out=ib)
+        np.left_shift(ib, 8, out=ib)
+        f.write(ib)
 
 
 def stem_filename(name: str, suffix: str = ".wav") -> str:

@@ -51,3 +51,15 @@ class Playable:
             suffix = os.path.splitext(os.fspath(path))[1] if path is not None else ".wav"
             write_stems(stems, stem_audio, sample_rate, bit_depth, suffix=suffix)
         return mix
+
+    def render_file(self, path: str | os.PathLike, bars=None, sample_rate: int = 44100, bit_depth: int = 24) -> None:
+        """Render straight into the audio file *path* (exactly *bars*, no stems), block by block:
+        the same bytes as ``render(path)`` without holding the whole mix in memory."""
+        from ..beat import _check_render_args
+        from ..engine.render import render_file
+
+        bars = self.length_bars() if bars is None else bars
+        _check_render_args(bars, sample_rate, "cut")
+        kit = self.load_kit()
+        render_file(self.hits(bars, sample_rate), kit, self.frames(bars, sample_rate), sample_rate, path,
+                    bit_depth, seed=self.seed)
