@@ -266,3 +266,50 @@ def test_type_2_tracks_play_one_after_another(tmp_path, impulse_kit):
     hits = MidiBeat.from_file(tmp_path / "t2.mid", kit=str(impulse_kit)).hits(sample_rate=48000)
     assert [(h.frame, h.pad) for h in hits] == [(0, 36), (96000, 38)]
 
+
+
+def test_humanize_and_nudge_are_baked_in_to_the_nearest_tick(tmp_path, impulse_kit):
+    from beatforge.sequence import timed_hits
+
+    beat = Beat(bpm=120, kit=str(impulse_kit), humanize_ms=8, seed=3)
+    beat.track("hat", "x" * 16)
+    path = tmp_path / "h.mid"
+    beat.to_midi(path)
+    data = path.read_bytes()
+    beat.to_midi(tmp_path / "h2.mid")
+    assert (tmp_path / "h2.mid").read_bytes() == data          # seeded: the same file every time
+    song = parse_midi(path)
+    assert song.ppq == 4800                                     # random offsets: the fallback resolution
+    exact = [seconds for seconds, _ in timed_hits(beat, 1, 44100)]
+    ticks = [n.tick for n in song.notes]
+    spt = Fraction(60, 120 * 4800)
+    assert len(ticks) == 16 and ticks != [i * 1200 for i in range(16)]
+    assert all(abs(t * spt - s) <= spt / 2 for t, s in zip(ticks, exact))
+
+
+def test_running_status_sysex_and_other_messages_are_read(tmp_path, impulse_kit):
+    def vlq(n):
+        out = [n & 0x7F]
+        n >>= 7
+        while n:
+            out.append(0x80 | (n & 0x7F))
+            n >>= 7
+        return bytes(reversed(out))
+
+    body = b"".join([
+        vlq(0), b"\xF0", vlq(3), b"\x7E\x7F\xF7",                  # sysex
+        vlq(0), b"\xC9\x05",                                       # program change
+        vlq(0), b"\x99\x24\x64",                                   # note on 36
+        vlq(0), b"\x2A\x50",                                       # running status: note on 42
+        vlq(96), b"\x24\x00",                                      # running status: note 36 off (vel 0)
+        vlq(0), b"\xE9\x00\x40",                                   # pitch wheel
+        vlq(0), b"\x99\x26\x7F",                                   # note on 38
+        vlq(0), b"\xFF\x2F\x00",
+    ])
+    data = b"MThd" + (6).to_bytes(4, "big") + (0).to_bytes(2, "big") + (1).to_bytes(2, "big") + \
+        (96).to_bytes(2, "big") + b"MTrk" + len(body).to_bytes(4, "big") + body
+    (tmp_path / "rs.mid").write_bytes(data)
+    midi = MidiBeat.from_file(tmp_path / "rs.mid", kit=str(impulse_kit))
+    notes = [(n.tick, n.note, n.velocity, n.length) for n in midi.song.notes]
+    assert notes == [(0, 36, 100, 96), (0, 42, 80, None), (96, 38, 127, None)]
+    assert [h.frame for h in midi.hits(sample_rate=48000)] == [0, 0, 24000]
