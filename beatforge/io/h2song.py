@@ -355,7 +355,6 @@ class H2Song(Playable):
     def hits(self, bars=None, sample_rate: int = 44100) -> list[Hit]:
         """Every note of the song order as a hit, sorted by frame (see the module docs for the rules)."""
         pads = self._instrument_pads()
-        kit = self.load_kit()
         starts = self.column_starts(bars)
         tmap = self._tempo_map(sample_rate, starts)
         rng = np.random.default_rng(self.seed)
@@ -375,7 +374,6 @@ class H2Song(Playable):
                     if hit is not None:
                         out.append((hit.frame, order, hit))
         out.sort(key=lambda h: (h[0], h[1]))
-        del kit
         return [h for _, _, h in out]
 
     def _hit(self, note: H2Note, column_start: int, tmap, pads, rng, sample_rate) -> Hit | None:
