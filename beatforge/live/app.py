@@ -131,12 +131,14 @@ class JamSession:
         p = jam.player
         bar, step = jam.position()
         sr = server.sample_rate
+        peak = (p.peak_l, p.peak_r)
+        p.peak_l = p.peak_r = 0.0
         return {
             "section": jam.sections[jam.section][0], "bar": bar + 1, "step": step + 1,
             "bpm": float(jam.bpm), "recording": jam.armed, "notes": p.notes,
             "latency_ms": 1000.0 * p.latency_frames / sr, "max_latency_ms": 1000.0 * p.max_latency_frames / sr,
             "xruns": server.late, "load": server.load, "peak_load": server.peak_load,
-            "voices": jam.voices.active, "peak": (p.peak_l, p.peak_r), "dropped": jam.ring_in.dropped,
+            "voices": jam.voices.active, "peak": peak, "dropped": jam.ring_in.dropped,
         }
 
     def status_line(self):

@@ -203,8 +203,13 @@ class Player:
             self.click_voices.mix_into(block)
         np.copyto(left, l)
         np.copyto(right, r)
-        self.peak_l = max(float(l.max()), -float(l.min()))
-        self.peak_r = max(float(r.max()), -float(r.min()))
+        # peak hold: the UI reads and resets these (a lost update only misses one block)
+        pl = max(float(l.max()), -float(l.min()))
+        pr = max(float(r.max()), -float(r.min()))
+        if pl > self.peak_l:
+            self.peak_l = pl
+        if pr > self.peak_r:
+            self.peak_r = pr
 
     def _adopt(self, t0):
         box = self.mailbox

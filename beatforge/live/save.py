@@ -71,8 +71,7 @@ def pattern_source(events_by_track, beat, bpm, swing, bars, kit_name):
         pads = {pad for _, _, pad in events}
         pad = next(iter(pads)) if len(pads) == 1 else None
         extra = []
-        default_pad = track.pad if track is not None and track.pad is not None else name
-        if pad is not None and pad != default_pad and str(pad).lower() != str(name).lower():
+        if pad is not None and str(pad).lower() != str(name).lower():   # a track plays its own name by default
             extra.append(f"pad={pad!r}")
         if track is not None:
             for key in ("pitch", "pan", "gain_db"):

@@ -61,7 +61,8 @@ class AudioServer:
     ``render(block_start, t_callback, left, right)`` is called on the audio thread for every
     block (``t_callback``: ``time.perf_counter()`` at the callback's start); it must fill ``left``
     and ``right`` (float32 views, one block long) and may not allocate or block.
-    The server measures the callback itself: ``load`` (last callback time / period), ``peak_load``,
+    The server measures the callback itself: ``load`` (callback time / period, smoothed over about
+    100 blocks), ``peak_load``,
     ``late`` (callbacks that came more than 1.5 periods after the previous one: xruns as far as
     a client can see them), and ``blocks``.
     """
@@ -167,7 +168,7 @@ class AudioServer:
         self.frame += self.buffer_size
         self.blocks += 1
         load = (time.perf_counter() - t0) / self.period
-        self.load = load
+        self.load += 0.01 * (load - self.load)   # smoothed over ~100 blocks
         if load > self.peak_load:
             self.peak_load = load
 

@@ -145,3 +145,20 @@ def test_save_midi_writes_the_loop(jam, tmp_path):
     loop = jam._build(0)
     assert len(notes) == loop.count
     assert (0, 36) in notes and (0, 42) in notes and any(n == 38 for _, n in notes)
+
+
+@pytest.mark.parametrize("name", ["house", "boom_bap", "trap", "techno"])
+def test_saved_shipped_patterns_play_the_same_hits(name, tmp_path):
+    from pathlib import Path
+
+    source = Path(__file__).resolve().parents[2] / "patterns" / f"{name}.py"
+    beat = load_source(source)
+    kit = preload_kit(load_kit(beat.kit))
+    notes, _ = resolve_notes(kit)
+    jam = Jam([(name, beat)], kit, notes, 48000, 256)
+    path = tmp_path / "saved.py"
+    jam.save_pattern(path)
+    saved = load_source(path)
+    bars = beat.length_bars()
+    key = lambda h: (h.frame, h.track, str(h.pad), h.velocity, h.pitch, h.pan, h.gain_db)
+    assert sorted(map(key, saved.hits(bars, 48000))) == sorted(map(key, beat.hits(bars, 48000)))
