@@ -161,7 +161,7 @@ class Jam:
     """
 
     def __init__(self, sections, kit, notes, sample_rate=48000, block_frames=256, *, grid="1/16",
-                 strength=1.0, swing=None, seed=0, log=None):
+                 strength=1.0, swing=None, seed=None, log=None):
         from .sound import LiveVoices, click_kit
 
         if not sections:
@@ -230,7 +230,8 @@ class Jam:
         self.audible = [True] * 256
         self.ring_in = EventRing(1024)
         self.ring_out = EventRing(1024, OUT_WIDTH)
-        self.voices = LiveVoices(kit, self.sample_rate, max(self.block_frames, 4096), seed=seed)
+        self.voices = LiveVoices(kit, self.sample_rate, max(self.block_frames, 4096),
+                                 seed=first.seed if seed is None else seed)
         self.clicks = LiveVoices(click_kit(self.sample_rate), self.sample_rate, max(self.block_frames, 4096),
                                  capacity=8)
         self.voices.prepare(self.block_frames)

@@ -91,6 +91,9 @@ class AudioServer:
     def boot(self):
         """Open the audio host; afterwards ``sample_rate`` and ``buffer_size`` are what it imposed."""
         pyo = import_pyo()
+        if self.audio == "portaudio" and pyo.pa_get_default_output() < 0:
+            # pyo's PortAudio boot dereferences a missing device and crashes the process
+            raise AudioError("PortAudio finds no audio output device (use --audio jack with a JACK server?)")
         playback = physical_playback_ports() if self.audio == "jack" else []
         server = pyo.Server(sr=self.requested_rate, nchnls=self.channels,
                             buffersize=self.requested_buffer, duplex=0, audio=self.audio,

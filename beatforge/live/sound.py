@@ -6,11 +6,9 @@ polyphony, stealing and chokes, and ``VoiceBank.mix`` (the C mixer) renders.  Th
 part is how a voice reaches the bank: a hit arriving during block ``[t0, t0 + n)`` at frame ``f``
 gets ``offset = f - t0`` so the mixer starts it on that exact frame of the block.
 
-Voice rows are written field by field into the bank's preallocated structured array (a few
-microseconds) rather than through ``VoiceBank.set``, whose argument validation costs tens of
-microseconds; the planner's values are already valid.  The bank holds raw pointers to sample
-data: every sample array stays referenced by ``self.kit`` (preloaded, see :func:`preload_kit`)
-for the life of this object, so the pointers stay good.
+Voices start through ``VoiceBank.set`` (a few microseconds); the samples they point to are
+decoded up front (:func:`preload_kit`) and stay referenced by the kit, so nothing is read from disk
+or freed on the audio thread.
 """
 from __future__ import annotations
 
@@ -110,31 +108,9 @@ class LiveVoices:
             # Every slot is busy (fades included): drop this hit rather than glitch the others.
             self.dropped += 1
             return
-        row = rows[slot]
-        data = spec.data
-        row["data"] = data.ctypes.data
-        row["frames"] = data.shape[0]
-        row["channels"] = 1 if data.ndim == 1 else data.shape[1]
-        row["interp"] = 1
-        row["reverse"] = 1 if spec.reverse else 0
-        row["stem"] = -1
-        row["start_point"] = spec.start
-        row["end_point"] = spec.end
-        row["offset"] = offset
-        row["pos"] = 0.0
-        row["rate"] = spec.rate
-        row["gain_l"] = spec.gain_l
-        row["gain_r"] = spec.gain_r
-        row["attack"] = spec.attack
-        row["hold"] = spec.hold
-        row["decay"] = spec.decay
-        row["sustain"] = spec.sustain
-        row["release"] = spec.release
-        row["release_at"] = spec.release_at
-        row["kill_at"] = -1
-        row["kill_len"] = 1
-        row["age"] = 0
-        row["done"] = 0  # last: the row is complete before the mixer may see it as active
+        self.bank.set(slot, spec.data, offset=offset, rate=spec.rate, gain_l=spec.gain_l, gain_r=spec.gain_r,
+                      start=spec.start, end=spec.end, reverse=spec.reverse, attack=spec.attack, hold=spec.hold,
+                      decay=spec.decay, sustain=spec.sustain, release=spec.release, release_at=spec.release_at)
         self.slot_serial[slot] = serial
         self.slot_start[slot] = frame
         self.slot_pad[slot] = spec.pad

@@ -102,3 +102,50 @@ def test_sigterm_stops_cleanly_and_closes_ports(start_jam, probe, tmp_path):
             break
         time.sleep(0.05)
     assert not left
+
+
+def test_terminal_ui_with_keyboard_pads(jack_server, impulse_beat, tmp_path):
+    """The real UI in a pseudo-terminal: a computer-keyboard pad sounds, space arms, Q quits."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    from .conftest import REPO
+
+    master, slave = pty.openpty()
+    env = dict(os.environ, PYTHONPATH=str(REPO), JACK_DEFAULT_SERVER=jack_server, TERM="xterm-256color",
+               COLUMNS="150", LINES="40")
+    proc = subprocess.Popen([sys.executable, "-m", "beatforge", "jam", str(impulse_beat([("hat", "x...")])),
+                             "--audio", "jack", "--midi-api", "jack"], stdin=slave, stdout=slave,
+                            stderr=subprocess.PIPE, env=env, cwd=tmp_path, text=True)
+    os.close(slave)
+    screen = b""
+
+    def read_until(text, timeout):
+        nonlocal screen
+        import select
+
+        deadline = time.monotonic() + timeout
+        while text.encode() not in screen and time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.2)
+            if ready:
+                try:
+                    screen += os.read(master, 65536)
+                except OSError:
+                    break
+        return text.encode() in screen
+
+    try:
+        assert read_until("beatforge jam", 60), screen[-2000:]
+        os.write(master, b"z")            # pad 1: the kick
+        assert read_until("notes 1", 20), screen[-2000:]
+        os.write(master, b" ")
+        assert read_until("REC", 20), screen[-2000:]
+        os.write(master, b"Q")
+        assert proc.wait(timeout=30) == 0, proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)

@@ -1,0 +1,40 @@
+"""``beatforge jam`` as a command: its options, its errors, and staying out of the render path."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+
+def test_render_path_does_not_import_the_live_stack():
+    code = ("import sys, beatforge, beatforge.cli; "
+            "print(sorted(m for m in ('pyo', 'rtmidi', 'rich', 'jack') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=dict(os.environ, PYTHONPATH=os.getcwd()), check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_jam_help_lists_the_contract(cli):
+    r = cli("jam", "--help")
+    assert r.returncode == 0
+    for option in ("PATTERN", "--kit", "--audio [portaudio|jack]", "--midi-api [alsa|jack]", "--midi-in",
+                   "--map", "--buffer", "--sample-rate", "--headless", "--record"):
+        assert option in r.stdout, option
+
+
+def test_jam_without_a_jack_server_fails_cleanly(cli):
+    r = cli("jam", "--audio", "jack", "--midi-api", "jack", "--headless",
+                env={"JACK_DEFAULT_SERVER": f"no-such-server-{os.getpid()}", "JACK_NO_START_SERVER": "1"},
+                timeout=120)
+    assert r.returncode == 1
+    assert "error: the jack audio host did not start" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_jam_rejects_a_bad_map_and_a_bad_pattern(cli, tmp_path):
+    bad = tmp_path / "map.toml"
+    bad.write_text("[notes]\n300 = 'kick'\n")
+    r = cli("jam", "--headless", "--map", bad)
+    assert r.returncode == 1 and "outside 0..127" in r.stderr
+    r = cli("jam", "--headless", tmp_path / "missing.py")
+    assert r.returncode == 1 and "no such pattern file" in r.stderr
