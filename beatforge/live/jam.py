@@ -507,12 +507,13 @@ class Jam:
         self._repost()
 
     def switch_section(self, index):
-        """Play section ``index`` from its first bar, starting at the next bar boundary."""
+        """Play section ``index`` (at its own tempo) from its first bar, starting at the next bar line."""
         if not 0 <= index < len(self.sections):
             raise BeatforgeError(f"no section {index}; there are {len(self.sections)}")
         self.poll()
         self.take = None
         self.section = index
+        self.bpm = to_time(self.sections[index][1].bpm)   # a section plays at its own tempo
         self._repost(at_bar=True, start_bar=0)
         self.note(f"next: section {self.sections[index][0]}")
 

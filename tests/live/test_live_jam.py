@@ -340,3 +340,27 @@ def test_live_output_is_the_offline_render(pattern):
     # same voices, same samples; only the order in which voices are summed differs (slot
     # reuse), which moves the last bit of a float32 here and there
     assert np.abs(live[:frames] - offline).max() <= 1e-6
+
+
+def test_song_sections_switch_by_programme_change(make, impulse_kit, tmp_path):
+    from beatforge import load_source
+    from beatforge.live.app import _sections
+    from beatforge.live.player import PROGRAM
+
+    path = tmp_path / "song.py"
+    path.write_text(
+        "from beatforge import Beat, Song\n"
+        f"beat = Beat(kit={str(impulse_kit)!r})\n"
+        "beat.track('kick', 'x' + '.' * 15)\n"
+        "beat.track('snare', '....x.......x...')\n"
+        "song = Song()\n"
+        "song.section('verse', beat, bars=1, mute=['snare'])\n"
+        "song.section('hook', beat.replace(bpm=60), bars=1, mute=['kick'])\n")
+    sections = _sections(load_source(path))
+    assert [name for name, _ in sections] == ["verse", "hook"]
+    rig = make(sections=sections)
+    rig.pending.append((BAR // 2, PROGRAM, 1, 0))      # programme change 1 -> "hook"
+    rig.run(BAR + 2 * BAR)
+    # verse for its bar, then the hook at 60 bpm (a 16th is 12000 frames) from the bar line
+    assert rig.onsets() == [0, BAR + 8 * S16, BAR + 24 * S16]
+    assert rig.jam.section == 1 and rig.jam.bpm == 60
