@@ -1,7 +1,7 @@
 """``beatforge jam``: wires the beat, kit, audio host, MIDI inputs and UI together.
 
-Threads: the audio host's callback (``Jam.render``), rtmidi's input thread(s)
-(``Jam.midi_message``), the keyboard reader (TUI only) and the main thread, which polls the jam
+Threads: the audio host's callback (``Jam.render``, which also drains rtmidi's input queues;
+rtmidi's own threads run no Python), the keyboard reader (TUI only) and the main thread, which polls the jam
 (recording, section requests), draws the UI or the headless status line, and handles
 SIGINT/SIGTERM: both stop the jam cleanly - MIDI ports closed, audio stopped, ``--record``
 written - and the command exits 0.
@@ -103,23 +103,26 @@ class JamSession:
             raise BeatforgeError(str(err)) from None
         sr, block = self.server.sample_rate, self.server.buffer_size
         self.jam = Jam(sections, kit, notes, sr, block, log=self.log if self.headless else None)
-        self.midi = MidiInput(self.jam.midi_message, api=self.midi_api, patterns=self.midi_in, log=self.log)
+        self.midi = MidiInput(api=self.midi_api, patterns=self.midi_in, log=self.log)
         try:
             self.midi.open()
         except OSError as err:
             self.log(f"beatforge: {err}; playing without MIDI input")
+        self.jam.attach_midi(self.midi.sources())
         self.server.start(self.jam.render)
         self.log(f"beatforge: jam running: {self.audio} {sr} Hz, {block}-frame blocks "
                  f"({1000.0 * block / sr:.2f} ms); MIDI in: {', '.join(self.midi.ports) or 'none'}"
                  + (f"; audio to {', '.join(self.server.connected_to)}" if self.server.connected_to else ""))
 
     def stop(self):
-        """Close MIDI, stop audio, write ``--record`` (idempotent)."""
+        """Stop audio, close MIDI, write ``--record`` (idempotent)."""
+        if self.server is not None:
+            self.server.stop()       # first: the audio callback reads the MIDI inputs
+        if self.jam is not None:
+            self.jam.attach_midi(())
         if self.midi is not None:
             self.midi.close()
             self.midi = None
-        if self.server is not None:
-            self.server.stop()
         if self.jam is not None and self.record:
             self.jam.write_record(self.record)
             self.log(f"beatforge: wrote {self.record} ({len(self.jam.performance)} notes)")

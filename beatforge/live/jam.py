@@ -29,7 +29,7 @@ from ..errors import BeatforgeError
 from ..pattern.controls import as_params
 from ..pattern.core import to_time
 from ..sequence import Hit, cycles_to_frame, swing_time
-from .player import CONTROL, OUT_WIDTH, PAD, PLAYED, PROGRAM, NOTE_OFF, NOTE_ON, Loop, PadSlot, Player
+from .player import OUT_WIDTH, PAD, PLAYED, PROGRAM, Loop, PadSlot, Player
 from .ring import EventRing
 
 __all__ = ["Jam", "GRIDS", "REPEAT_RATES", "quantize", "unswing_time", "History", "Take", "Clear",
@@ -259,17 +259,9 @@ class Jam:
             self.block_frames = left.shape[0]
         self.player.process(frame, t_callback, left, right)
 
-    def midi_message(self, t, status, data1, data2):
-        """MIDI input callback: note on/off, programme change, controllers -> the player's ring."""
-        kind = status & 0xF0
-        if kind == 0x90 and data2 > 0:
-            self.ring_in.push(t, NOTE_ON, data1, data2)
-        elif kind == 0x80 or kind == 0x90:
-            self.ring_in.push(t, NOTE_OFF, data1, 0)
-        elif kind == 0xC0:
-            self.ring_in.push(t, PROGRAM, data1, 0)
-        elif kind == 0xB0:
-            self.ring_in.push(t, CONTROL, data1, data2)
+    def attach_midi(self, sources):
+        """Let the player read these ``(rtmidi input, Stamper)`` pairs (before the audio starts)."""
+        self.player.midi_sources = tuple(sources)
 
     def hit_pad(self, index, velocity=100.0):
         """Play pad ``index`` now (computer-keyboard pads)."""

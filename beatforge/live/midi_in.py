@@ -5,24 +5,30 @@ Every jam opens a virtual input called ``beatforge`` (ALSA: client ``beatforge``
 It also connects to hardware inputs: those whose names contain one of the ``--midi-in``
 substrings (case-insensitive), or by default every input that looks like hardware.
 
-Each message is handed to ``on_message(time, status, data1, data2)`` on rtmidi's thread, with
-``time`` on :func:`time.perf_counter`'s clock.  mido's rtmidi ports drop rtmidi's delta times,
-so the inputs are opened with python-rtmidi directly (the same library mido uses) to keep them:
-the backend's deltas place messages relative to each other without the jitter of Python thread
-scheduling (ALSA stamps each event; rtmidi's JACK backend stamps once per JACK period).  The
-running sum is anchored to ``perf_counter`` at the first message and re-anchored whenever it
-drifts from it by more than :data:`REANCHOR_SECONDS`.
+No Python runs on rtmidi's threads.  rtmidi keeps each input's messages in its own lock-free
+single-producer single-consumer ring (its "polling mode"), filled by its ALSA thread or JACK
+process callback; the audio callback drains those rings itself (:meth:`MidiInput.sources`).
+A Python callback on rtmidi's JACK process thread would have to take the GIL there, and any
+wait for it (the UI drawing, say) makes that JACK client miss its cycle and lose the MIDI of
+the cycle.
+
+Timestamps: rtmidi stamps each message when its backend receives it (ALSA: per event; JACK:
+per period) and hands out the time since the previous message.  :class:`Stamper` turns the
+running sum into ``time.perf_counter`` times (a message arrived between two reads of its input),
+so placement inside the block does not depend on when the audio callback happened to look.  mido's own rtmidi ports drop these times, which is why the
+inputs are opened with python-rtmidi directly (the library mido uses); mido lists the ports and
+the jam writes its files with mido.
 """
 import re
 import sys
-import time
 
-__all__ = ["API_NAMES", "VIRTUAL_PORT", "MidiInput", "input_names", "is_hardware", "select_inputs"]
+__all__ = ["API_NAMES", "VIRTUAL_PORT", "MidiInput", "Stamper", "input_names", "is_hardware", "select_inputs"]
 
 API_NAMES = {"alsa": "LINUX_ALSA", "jack": "UNIX_JACK"}
 VIRTUAL_PORT = "beatforge"
 CLIENT_NAMES = {"alsa": "beatforge", "jack": "beatforge-midi"}
-REANCHOR_SECONDS = 0.05
+DRIFT = 1e-4            # clock drift allowed between rtmidi's clock and perf_counter (100 ppm)
+QUEUE_SIZE = 1024        # messages rtmidi holds per input between two audio blocks
 
 _ALSA_ADDRESS = re.compile(r"(\d+):(\d+)$")
 # JACK ports that stand for hardware: the backend's own, a2jmidid's bridge, PipeWire's bridge.
@@ -78,41 +84,63 @@ def select_inputs(names, patterns=None, api="alsa"):
     return selected, unmatched
 
 
-class _Stamper:
-    """Turns one rtmidi input's delta times into ``perf_counter`` times."""
+class Stamper:
+    """Turns one rtmidi input's delta times into ``perf_counter`` times (see the module doc).
 
-    __slots__ = ("last",)
+    The input is read once per audio block; a message read at ``seen`` that was not there at the
+    previous read (``prev``) arrived in between.  With ``backend`` the running sum of rtmidi's
+    deltas, the anchor ``A`` (perf time of backend time 0) therefore lies in
+    ``[prev - backend, seen - backend]`` for every message; the bounds are intersected over all
+    messages and the lower one is used (rtmidi's JACK backend stamps at its process callback,
+    early in the period, and ALSA events arrive at random phases, so the lower bound is the
+    tight one).  Both bounds may relax by :data:`DRIFT` seconds per second of backend time, so
+    the two clocks may drift apart.
+    """
+
+    __slots__ = ("backend", "lo", "hi", "last_read")
 
     def __init__(self):
-        self.last = None
+        self.backend = None
+        self.lo = None
+        self.hi = None
+        self.last_read = None     # perf time of the previous read of this input
 
-    def __call__(self, delta):
-        now = time.perf_counter()
-        if self.last is None:
-            t = now
+    def stamp(self, delta, seen):
+        if self.backend is None:
+            self.backend = 0.0
         else:
-            t = self.last + delta
-            if t > now or now - t > REANCHOR_SECONDS:
-                t = now
-        self.last = t
-        return t
+            self.backend += delta
+            self.hi += DRIFT * delta
+            if self.lo is not None:
+                self.lo -= DRIFT * delta
+        backend = self.backend
+        hi = seen - backend
+        if self.hi is None or hi < self.hi:
+            self.hi = hi
+        prev = self.last_read
+        if prev is not None:
+            lo = prev - backend
+            if self.lo is None or lo > self.lo:
+                self.lo = lo
+        anchor = self.hi if self.lo is None else min(self.lo, self.hi)
+        return anchor + backend
 
 
 class MidiInput:
     """The jam's MIDI inputs: the virtual ``beatforge`` port plus selected device inputs.
 
-    A context manager; :meth:`close` is idempotent.  ``self.ports`` lists what was opened.
+    A context manager; :meth:`close` is idempotent.  ``self.ports`` lists what was opened;
+    :meth:`sources` gives the audio callback ``(rtmidi input, Stamper)`` pairs to drain.
     """
 
-    def __init__(self, on_message, api="alsa", patterns=None, log=None):
+    def __init__(self, api="alsa", patterns=None, log=None):
         _check_api(api)
         self.api = api
-        self.on_message = on_message
         self.patterns = list(patterns or [])
         self.log = log or (lambda text: print(text, file=sys.stderr))
         self.ports = []        # names of the opened inputs, virtual first
         self.devices = []      # names of the opened hardware/software device inputs
-        self._inputs = []      # rtmidi.MidiIn objects; rtmidi calls into them, keep them alive
+        self._inputs = []      # (rtmidi.MidiIn, Stamper)
 
     def open(self):
         import rtmidi
@@ -120,7 +148,7 @@ class MidiInput:
         rtapi = getattr(rtmidi, f"API_{API_NAMES[self.api]}")
         client = CLIENT_NAMES[self.api]
         try:
-            virtual = rtmidi.MidiIn(rtapi=rtapi, name=client)
+            virtual = rtmidi.MidiIn(rtapi=rtapi, name=client, queue_size_limit=QUEUE_SIZE)
             virtual.open_virtual_port(VIRTUAL_PORT)
         except Exception as err:  # rtmidi raises its own SystemError/RuntimeError subclasses
             raise OSError(f"cannot open the {self.api.upper()} MIDI input {VIRTUAL_PORT!r}: {err}") from err
@@ -134,7 +162,7 @@ class MidiInput:
             self.log(f"beatforge: no MIDI input matches {pattern!r}; inputs: {', '.join(names) or 'none'}")
         for name in selected:
             try:
-                port = rtmidi.MidiIn(rtapi=rtapi, name=client)
+                port = rtmidi.MidiIn(rtapi=rtapi, name=client, queue_size_limit=QUEUE_SIZE)
                 port.open_port(names.index(name), VIRTUAL_PORT)
             except Exception as err:
                 self.log(f"beatforge: cannot open MIDI input {name!r}: {err}")
@@ -144,28 +172,18 @@ class MidiInput:
         return self
 
     def _attach(self, port, name):
-        stamp = _Stamper()
-        on_message = self.on_message
-
-        def callback(event, _data):
-            # rtmidi's thread (for JACK: the rtmidi client's process thread): stamp and hand on.
-            message, delta = event
-            if len(message) < 3:
-                if len(message) == 2:
-                    on_message(stamp(delta), message[0], message[1], 0)
-                return
-            on_message(stamp(delta), message[0], message[1], message[2])
-
         port.ignore_types(sysex=True, timing=True, active_sense=True)
-        port.set_callback(callback)
-        self._inputs.append(port)
+        self._inputs.append((port, Stamper()))
         self.ports.append(name)
+
+    def sources(self):
+        """``[(rtmidi input, Stamper)]`` for the audio callback to drain with ``get_message()``."""
+        return list(self._inputs)
 
     def close(self):
         inputs, self._inputs = self._inputs, []
-        for port in inputs:
+        for port, _ in inputs:
             try:
-                port.cancel_callback()
                 port.close_port()
                 port.delete()
             except Exception:

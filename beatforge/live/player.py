@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import math
+from time import perf_counter
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -121,6 +122,7 @@ class Player:
         self.held = []                         # pad indices held while note repeat is on
         self.held_velocity = [0.0] * 128
         self.mailbox = None                    # (serial, loop, start_bar | None, at_bar) - written by control
+        self.midi_sources = ()                 # (rtmidi input, Stamper) pairs, drained every block
         self._seen = loop.serial
         self._click_hits = (Hit(0, "metronome", "click", 100.0), Hit(0, "metronome", "accent", 110.0))
         # transport
@@ -163,38 +165,47 @@ class Player:
         ``t_callback`` is the ``perf_counter`` time at the start of the callback: events that
         arrived during the previous period are placed one period after their arrival time, so
         their timing survives the block quantisation (constant latency instead of jitter).
+        MIDI is read here from rtmidi's queues; computer-keyboard pads come through ``ring_in``.
         """
         n = left.shape[0]
         self._t0 = t0
         self.frame = t0
         self._adopt(t0)
+        self._n = n
+        self._tcb = t_callback
+        self._pos = t0
+        # MIDI straight from rtmidi's per-input rings (no Python ran when it arrived)
+        for port, stamper in self.midi_sources:
+            seen = perf_counter()
+            while True:
+                m = port.get_message()
+                if m is None:
+                    break
+                data, delta = m
+                t = stamper.stamp(delta, seen)
+                if len(data) < 2:
+                    continue
+                status = data[0] & 0xF0
+                d1 = data[1]
+                d2 = data[2] if len(data) > 2 else 0
+                if status == 0x90 and d2 > 0:
+                    self._arrive(t, NOTE_ON, d1, d2)
+                elif status == 0x80 or status == 0x90:
+                    self._arrive(t, NOTE_OFF, d1, 0)
+                elif status == 0xC0:
+                    self._arrive(t, PROGRAM, d1, 0)
+                elif status == 0xB0:
+                    self._arrive(t, CONTROL, d1, d2)
+            stamper.last_read = seen
+        # events from the control thread (computer-keyboard pads)
         ring = self.ring_in
         start, stop = ring.pending()
         if start != stop:
             rows = ring.rows
             mask = ring.mask
-            sr = self.sample_rate
-            pos = t0
             for i in range(start, stop):
                 row = rows[i & mask]
-                t = float(row[0])
-                off = n + math.floor((t - t_callback) * sr)
-                if off < 0:
-                    off = 0
-                elif off >= n:
-                    off = n - 1
-                f = t0 + off
-                if f < pos:
-                    f = pos
-                self._advance(f)
-                pos = f
-                kind = int(row[1])
-                if kind == NOTE_ON or kind == PAD:
-                    lat = off + (t_callback - t) * sr
-                    self.latency_frames = lat
-                    if lat > self.max_latency_frames:
-                        self.max_latency_frames = lat
-                self._event(kind, float(row[2]), float(row[3]), f)
+                self._arrive(float(row[0]), int(row[1]), float(row[2]), float(row[3]))
             ring.release(stop)
         self._advance(t0 + n)
         self.frame = t0 + n
@@ -210,6 +221,26 @@ class Player:
             self.peak_l = pl
         if pr > self.peak_r:
             self.peak_r = pr
+
+    def _arrive(self, t, kind, a, b):
+        """Place an event that arrived at ``t`` (perf_counter) one period later, inside this block."""
+        n = self._n
+        off = n + math.floor((t - self._tcb) * self.sample_rate)
+        if off < 0:
+            off = 0
+        elif off >= n:
+            off = n - 1
+        f = self._t0 + off
+        if f < self._pos:       # keep events in order (two sources may interleave)
+            f = self._pos
+        self._advance(f)
+        self._pos = f
+        if kind == NOTE_ON or kind == PAD:
+            lat = off + (self._tcb - t) * self.sample_rate
+            self.latency_frames = lat
+            if lat > self.max_latency_frames:
+                self.max_latency_frames = lat
+        self._event(kind, a, b, f)
 
     def _adopt(self, t0):
         box = self.mailbox

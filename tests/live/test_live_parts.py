@@ -162,3 +162,23 @@ def test_saved_shipped_patterns_play_the_same_hits(name, tmp_path):
     bars = beat.length_bars()
     key = lambda h: (h.frame, h.track, str(h.pad), h.velocity, h.pitch, h.pan, h.gain_db)
     assert sorted(map(key, saved.hits(bars, 48000))) == sorted(map(key, beat.hits(bars, 48000)))
+
+
+def test_stamper_recovers_arrival_times_from_rtmidi_deltas():
+    from beatforge.live.midi_in import Stamper
+
+    # read every 2.5 ms; messages arrive at these times; rtmidi reports the gaps
+    arrivals = [10.0011, 10.2506, 10.2506, 11.0024, 12.5001]
+    s = Stamper()
+    out = []
+    read = 10.0
+    for i, t in enumerate(arrivals):
+        while read < t:                     # blocks go by; messages are read at the first read after they came
+            s.last_read = read
+            read += 0.0025
+        out.append(s.stamp(0.0 if i == 0 else t - arrivals[i - 1], read))
+    # each time lies between the reads around its message (2.5 ms apart), and the bounds
+    # tighten as messages come: later ones are placed to well under a millisecond
+    for got, true in zip(out, arrivals):
+        assert true - 0.0025 <= got <= true + 0.0025
+    assert out[1:] == pytest.approx(arrivals[1:], abs=1e-3)
