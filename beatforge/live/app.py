@@ -140,7 +140,7 @@ class JamSession:
             "section": jam.sections[jam.section][0], "bar": bar + 1, "step": step + 1,
             "bpm": float(jam.bpm), "recording": jam.armed, "notes": p.notes,
             "latency_ms": 1000.0 * p.latency_frames / sr, "max_latency_ms": 1000.0 * p.max_latency_frames / sr,
-            "xruns": server.late, "load": server.load, "peak_load": server.peak_load,
+            "xruns": server.xruns, "late": server.late, "load": server.load, "peak_load": server.peak_load,
             "voices": jam.voices.active, "peak": peak, "dropped": jam.ring_in.dropped,
         }
 
@@ -148,7 +148,8 @@ class JamSession:
         s = self.status()
         return (f"beatforge: {s['section']} bar {s['bar']} step {s['step']:2d} | {s['bpm']:.2f} bpm | "
                 f"{'REC' if s['recording'] else 'rec off'} | notes {s['notes']} | "
-                f"latency {s['latency_ms']:.2f} ms (max {s['max_latency_ms']:.2f}) | xruns {s['xruns']} | "
+                f"latency {s['latency_ms']:.2f} ms (max {s['max_latency_ms']:.2f}) | xruns {s['xruns']} "
+                f"(late callbacks {s['late']}) | "
                 f"load {100 * s['load']:.0f}% (peak {100 * s['peak_load']:.0f}%) | voices {s['voices']}")
 
     def run(self):

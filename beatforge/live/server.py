@@ -12,7 +12,8 @@ client named ``beatforge`` on the server named by ``JACK_DEFAULT_SERVER`` (pyo o
 with ``JackNullOption``, so the variable decides) and connects its outputs to the physical
 playback ports when there are any.  pyo's own auto-connect is switched off: it assumes ports
 called ``system:playback_*`` exist and dereferences a NULL list when they do not, so the ports
-are looked up first (JACK-Client) and handed to ``setJackAutoConnectOutputPorts``.
+are looked up first (JACK-Client, through the ``beatforge-monitor`` client that also counts the
+server's xruns) and handed to ``setJackAutoConnectOutputPorts``.
 """
 import os
 import sys
@@ -20,7 +21,7 @@ import time
 
 import numpy as np
 
-__all__ = ["AudioServer", "AudioError", "CLIENT_NAME", "import_pyo"]
+__all__ = ["AudioServer", "AudioError", "CLIENT_NAME", "JackMonitor", "import_pyo"]
 
 CLIENT_NAME = "beatforge"
 AUDIO_HOSTS = ("portaudio", "jack")
@@ -38,21 +39,31 @@ def import_pyo():
     return pyo
 
 
-def physical_playback_ports():
-    """Physical JACK playback ports (audio inputs of the hardware), or [] when there are none."""
-    try:
+class JackMonitor:
+    """A port-less JACK client (``beatforge-monitor``) that finds the physical playback ports
+    and counts the server's xruns (JACK reports them to every client)."""
+
+    def __init__(self):
         import jack
-    except ImportError:
-        return []
-    try:
-        client = jack.Client(f"{CLIENT_NAME}-probe", no_start_server=True)
-    except jack.JackError:
-        return []
-    try:
-        ports = client.get_ports(is_audio=True, is_input=True, is_physical=True)
+
+        self.xruns = 0
+        self.client = jack.Client(f"{CLIENT_NAME}-monitor", no_start_server=True)
+        self.client.set_xrun_callback(self._xrun)
+        self.client.activate()
+
+    def _xrun(self, delayed_usecs):
+        self.xruns += 1   # JACK's notification thread, not the process thread
+
+    def playback_ports(self):
+        ports = self.client.get_ports(is_audio=True, is_input=True, is_physical=True)
         return [p.name for p in ports]
-    finally:
-        client.close()
+
+    def close(self):
+        try:
+            self.client.deactivate()
+            self.client.close()
+        except Exception:
+            pass
 
 
 class AudioServer:
@@ -63,8 +74,9 @@ class AudioServer:
     and ``right`` (float32 views, one block long) and may not allocate or block.
     The server measures the callback itself: ``load`` (callback time / period, smoothed over about
     100 blocks), ``peak_load``,
-    ``late`` (callbacks that came more than 1.5 periods after the previous one: xruns as far as
-    a client can see them), and ``blocks``.
+    ``late`` (callbacks that came more than 1.5 periods after the previous one) and ``blocks``.
+    ``xruns`` is the JACK server's xrun count on JACK, else the late callbacks (pyo does not
+    pass PortAudio's underflow flags on).
     """
 
     def __init__(self, render=None, audio="portaudio", sample_rate=48000, buffer_size=256,
@@ -84,6 +96,7 @@ class AudioServer:
         self.load = 0.0
         self.peak_load = 0.0
         self.late = 0
+        self.monitor = None
         self.callback_error = None
         self._last_start = None
 
@@ -94,7 +107,13 @@ class AudioServer:
         if self.audio == "portaudio" and pyo.pa_get_default_output() < 0:
             # pyo's PortAudio boot dereferences a missing device and crashes the process
             raise AudioError("PortAudio finds no audio output device (use --audio jack with a JACK server?)")
-        playback = physical_playback_ports() if self.audio == "jack" else []
+        playback = []
+        if self.audio == "jack":
+            try:
+                self.monitor = JackMonitor()
+                playback = self.monitor.playback_ports()
+            except Exception:   # no JACK server: pyo's boot below says so
+                self.monitor = None
         server = pyo.Server(sr=self.requested_rate, nchnls=self.channels,
                             buffersize=self.requested_buffer, duplex=0, audio=self.audio,
                             jackname=CLIENT_NAME, verbosity=self.verbosity)
@@ -138,7 +157,10 @@ class AudioServer:
     def stop(self):
         """Stop and shut the server down (idempotent); pyo closes its JACK client here."""
         server, self.server = self.server, None
+        monitor, self.monitor = self.monitor, None
         if server is None:
+            if monitor is not None:
+                monitor.close()
             return
         try:
             server.setCallback(_silence)
@@ -147,6 +169,12 @@ class AudioServer:
             server.shutdown()
         except Exception as err:  # pragma: no cover - best effort at exit
             print(f"beatforge: audio shutdown: {err}", file=sys.stderr)
+        if monitor is not None:
+            monitor.close()
+
+    @property
+    def xruns(self):
+        return self.monitor.xruns if self.monitor is not None else self.late
 
     def __enter__(self):
         return self.start()

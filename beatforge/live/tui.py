@@ -275,7 +275,7 @@ class TerminalUI:
         peak_l, peak_r = status["peak"]
         out.append(f"L {meter(peak_l)}\nR {meter(peak_r)}\n", "green")
         out.append(f"latency {status['latency_ms']:.2f} ms (max {status['max_latency_ms']:.2f})   "
-                   f"xruns {status['xruns']}   callback load {100 * status['load']:.0f}% "
+                   f"xruns {status['xruns']} (late callbacks {status['late']})   callback load {100 * status['load']:.0f}% "
                    f"(peak {100 * status['peak_load']:.0f}%)   voices {status['voices']}   notes {status['notes']}\n")
         midi = session.midi
         ports = midi.ports if midi is not None else []
