@@ -82,6 +82,9 @@ class JamSession:
         if self.kit_spec is not None:
             sections = [(name, beat.replace(kit=self.kit_spec)) for name, beat in sections]
         kit = preload_kit(load_kit(sections[0][1].kit))
+        for _, beat in sections:      # unknown pads are reported now, before any audio starts
+            for ref in {(type(h.pad), h.pad) for h in beat.hits(beat.length_bars(), self.sample_rate)}:
+                kit.pad(ref[1])
         pad_map = load_map(self.pad_map) if self.pad_map else None
         notes, warnings = resolve_notes(kit, pad_map)
         for text in warnings:

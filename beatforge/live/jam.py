@@ -292,6 +292,8 @@ class Jam:
             hit = Hit(frame, rec.track, rec.pad, rec.velocity)
             items.append((frame, base + j, hit, self._track_index(rec.track), rec.active_from))
         items.sort(key=lambda x: (x[0], x[1]))
+        for ref in {(type(x[2].pad), x[2].pad) for x in items}:
+            self.voices.pad(ref[1])   # an unknown pad fails here, not on the audio thread
         clicks = [cycles_to_frame(Fraction(b, 4), self.bpm, sr) for b in range(4 * bars)]
         accents = [b % 4 == 0 for b in range(4 * bars)]
         rate = REPEAT_RATES.get(self.repeat_name)

@@ -38,3 +38,13 @@ def test_jam_rejects_a_bad_map_and_a_bad_pattern(cli, tmp_path):
     assert r.returncode == 1 and "outside 0..127" in r.stderr
     r = cli("jam", "--headless", tmp_path / "missing.py")
     assert r.returncode == 1 and "no such pattern file" in r.stderr
+
+
+def test_jam_names_an_unknown_pad_before_starting(cli, tmp_path, impulse_kit):
+    path = tmp_path / "p.py"
+    path.write_text(f"from beatforge import Beat\nbeat = Beat(kit={str(impulse_kit)!r})\n"
+                    "beat.track('cowbell', 'x...')\n")
+    r = cli("jam", "--headless", "--audio", "jack", path,
+            env={"JACK_DEFAULT_SERVER": f"no-such-server-{os.getpid()}"})
+    assert r.returncode == 1
+    assert "unknown pad 'cowbell'" in r.stderr and "Traceback" not in r.stderr

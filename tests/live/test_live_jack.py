@@ -65,7 +65,6 @@ def test_pads_sound_within_two_periods_and_record_writes_them(start_jam, probe, 
         after = found[(found >= f) & (found < f + 4 * PERIOD)]
         assert len(after), f"no sound within 4 periods of the note at {f}:\n{jam.stderr}"
         latencies.append(int(after[0] - f))
-    print("latencies", latencies)
     assert max(latencies) <= 2 * PERIOD, latencies
 
     # --record: every snare, quantized to its 16th, with its velocity, on channel 10
