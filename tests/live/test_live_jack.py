@@ -148,3 +148,20 @@ def test_terminal_ui_with_keyboard_pads(jack_server, impulse_beat, tmp_path):
             proc.kill()
             proc.wait()
         os.close(master)
+
+
+def test_midi_in_connects_to_a_named_device(start_jam, probe, impulse_kit):
+    """``--midi-in probe`` connects the probe's MIDI output itself (substring match)."""
+    jam = start_jam("--kit", impulse_kit, "--midi-in", "probe:o")
+    assert "MIDI in: beatforge-midi:beatforge, probe:out" in jam.stderr
+    connected = [p.name for p in probe.client.get_all_connections(probe.midi_out)]
+    assert any(name.startswith("beatforge-midi") for name in connected), connected
+    probe.client.connect("beatforge:output_1", probe.audio_in)   # MIDI is already connected
+    time.sleep(0.3)
+    f = probe.frame_now() + RATE // 4
+    probe.schedule([(f, bytes([0x99, 36, 127]))])
+    first, audio = probe.record_until(f + 4 * PERIOD)
+    jam.signal(signal.SIGINT)
+    assert jam.wait() == 0, jam.stderr
+    found = first + onsets(audio, threshold=0.01)
+    assert len(found) == 1 and 0 <= found[0] - f <= 2 * PERIOD, (found, f)
