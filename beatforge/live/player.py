@@ -249,8 +249,11 @@ class Player:
         self._seen = box[0]
         _, loop, start_bar, at_bar = box
         if not at_bar:
-            self.pending = None
-            self.switch_at = None
+            if self.pending is not None:
+                # a tempo or section change is waiting for its bar line: this newer loop (built
+                # with that change) replaces the waiting one, the switch stays where it was
+                self.pending = (loop, self.pending[1])
+                return
             self._enter(loop, self.it_start, self.bars_base, t0)
             return
         # the next bar boundary at or after t0 in the current iteration

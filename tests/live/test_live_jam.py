@@ -364,3 +364,15 @@ def test_song_sections_switch_by_programme_change(make, impulse_kit, tmp_path):
     # verse for its bar, then the hook at 60 bpm (a 16th is 12000 frames) from the bar line
     assert rig.onsets() == [0, BAR + 8 * S16, BAR + 24 * S16]
     assert rig.jam.section == 1 and rig.jam.bpm == 60
+
+
+def test_an_edit_during_a_pending_tempo_change_keeps_the_bar_line(make):
+    rig = make([("hat", "x" * 16)])
+    rig.run(BAR // 2)
+    rig.jam.set_tempo(60)
+    rig.jam.arm(True)
+    rig.note(BAR // 2 + 3000, SNARE)   # an overdub reposts the loop before the bar line
+    rig.run(BAR // 2 + 2 * BAR)
+    hats = [f for f in rig.onsets() if f != BAR // 2 + 3000]
+    assert hats[:16] == list(range(0, BAR, S16))                      # first bar untouched
+    assert hats[16:20] == [BAR + 2 * k * S16 for k in range(4)]       # 60 bpm from the bar line
