@@ -57,11 +57,15 @@ def test_pads_sound_within_two_periods_and_record_writes_them(start_jam, probe, 
     first, audio = probe.record_until(sends[-1] + 8 * PERIOD)
     jam.signal(signal.SIGINT)
     assert jam.wait() == 0, jam.stderr
-    assert [f for f, _ in probe.sent if _[0] == 0x99] == sends
+    # the probe never sends a note late (it drops it if its own cycle came too late, which a
+    # loaded machine can cause); check every note it did send, exactly
+    sent = {f for f, data in probe.sent if data[0] == 0x99}
+    assert sent <= set(sends) and len(sent) >= len(sends) - 1, (sorted(sent), sends)
+    played = [(s, v, f) for s, v, f in zip(steps, velocities, sends) if f in sent]
 
     found = first + onsets(audio, threshold=0.01)
     latencies = []
-    for f in sends:
+    for _, _, f in played:
         after = found[(found >= f) & (found < f + 4 * PERIOD)]
         assert len(after), f"no sound within 4 periods of the note at {f}:\n{jam.stderr}"
         latencies.append(int(after[0] - f))
@@ -75,14 +79,15 @@ def test_pads_sound_within_two_periods_and_record_writes_them(start_jam, probe, 
         tick += msg.time
         if msg.type == "note_on" and msg.velocity > 0:
             notes.append((tick, msg.note, msg.velocity, msg.channel))
-    assert [n[1] for n in notes] == [38] * len(steps)
-    assert [n[2] for n in notes] == velocities
+    assert [n[1] for n in notes] == [38] * len(played)
+    assert [n[2] for n in notes] == [v for _, v, _ in played]
     assert {n[3] for n in notes} == {9}
     per16 = mid.ticks_per_beat // 4
     ticks = [n[0] for n in notes]
     assert all(t % per16 == 0 for t in ticks), ticks
-    assert [(t - ticks[0]) // per16 for t in ticks] == [s - steps[0] for s in steps]
-    assert (ticks[0] // per16) % 16 == steps[0] % 16     # the right step of the bar
+    first_step = played[0][0]
+    assert [(t - ticks[0]) // per16 for t in ticks] == [s - first_step for s, _, _ in played]
+    assert (ticks[0] // per16) % 16 == first_step % 16     # the right step of the bar
 
 
 def test_sigterm_stops_cleanly_and_closes_ports(start_jam, probe, tmp_path):
