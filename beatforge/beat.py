@@ -9,11 +9,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-import numpy as np
-
 from .errors import BeatforgeError
-
-TAILS = ("cut", "keep", "wrap")
+from .io.playable import TAILS, Playable, _check_render_args  # noqa: F401  (re-exported)
 
 
 @dataclass
@@ -32,7 +29,7 @@ class Track:
     swing_on: int | None = None    # swing 8ths (8) or 16ths (16); None: the beat's
 
 
-class Beat:
+class Beat(Playable):
     """A beat: a tempo, a groove, a kit and named tracks.
 
     >>> beat = Beat(bpm=92, swing=56, kit="factory")
@@ -148,59 +145,9 @@ class Beat:
 
         return cycles_to_frame(Fraction(self.length_bars() if bars is None else bars), self.bpm, sample_rate)
 
-    # -- rendering --------------------------------------------------------------------
-    def render_stems(self, bars: int | None = None, sample_rate: int = 44100, tail: str = "cut"):
-        """Render the mix and one stem per track: ``(mix, {track_name: audio})``, float32 ``(frames, 2)``."""
-        from .engine.render import render_hits
-
-        bars = self.length_bars() if bars is None else bars
-        _check_render_args(bars, sample_rate, tail)
-        kit = self.load_kit()
-        hits = self.hits(bars, sample_rate)
-        names = [t.name for t in self.tracks]
-        return render_hits(hits, kit, self.frames(bars, sample_rate), sample_rate, stems=names, tail=tail,
-                           seed=self.seed)
-
-    def render(self, path: str | os.PathLike | None = None, bars: int | None = None, sample_rate: int = 44100,
-               bit_depth: int = 24, tail: str = "cut", stems: str | os.PathLike | None = None) -> np.ndarray:
-        """Render to a float32 ``(frames, 2)`` array; also write *path* and per-track *stems* when given.
-
-        ``tail``: ``"cut"`` gives exactly *bars* bars, ``"keep"`` appends the decaying
-        tail of the last hits, ``"wrap"`` folds that tail onto the start (a seamless loop).
-        """
-        from .engine.render import render_hits
-        from .io.audio import check_writable, write_audio, write_stems
-
-        bars = self.length_bars() if bars is None else bars
-        _check_render_args(bars, sample_rate, tail)
-        if path is not None and os.path.splitext(os.fspath(path))[1].lower() in (".mid", ".midi"):
-            self.to_midi(path, bars=bars)   # a MIDI file instead of audio; the audio is still returned
-            path = None
-        if path is not None:
-            check_writable(path, bit_depth)
-        kit = self.load_kit()
-        hits = self.hits(bars, sample_rate)
-        names = [t.name for t in self.tracks] if stems is not None else None
-        mix, stem_audio = render_hits(hits, kit, self.frames(bars, sample_rate), sample_rate, stems=names,
-                                      tail=tail, seed=self.seed)
-        if path is not None:
-            write_audio(path, mix, sample_rate, bit_depth)
-        if stems is not None:
-            write_stems(stems, stem_audio, sample_rate, bit_depth, suffix=os.path.splitext(os.fspath(path))[1]
-                        if path is not None else ".wav")
-        return mix
-
-    def render_file(self, path: str | os.PathLike, bars: int | None = None, sample_rate: int = 44100,
-                    bit_depth: int = 24) -> None:
-        """Render straight into the audio file *path* (exactly *bars*, no stems), block by block:
-        the same bytes as ``render(path)`` without holding the whole mix in memory."""
-        from .engine.render import render_file
-
-        bars = self.length_bars() if bars is None else bars
-        _check_render_args(bars, sample_rate, "cut")
-        kit = self.load_kit()
-        render_file(self.hits(bars, sample_rate), kit, self.frames(bars, sample_rate), sample_rate, path,
-                    bit_depth, seed=self.seed)
+    def stem_names(self) -> list[str]:
+        """The stems a render makes: one per track."""
+        return [t.name for t in self.tracks]
 
     # -- MIDI ---------------------------------------------------------------------------------
     def to_midi(self, path: str | os.PathLike, bars: int | None = None, straight: bool = False):
@@ -224,12 +171,3 @@ class Beat:
     def __repr__(self):
         return (f"Beat(bpm={self.bpm}, swing={self.swing}, kit={self.kit!r}, seed={self.seed}, "
                 f"tracks={[t.name for t in self.tracks]})")
-
-
-def _check_render_args(bars, sample_rate, tail) -> None:
-    if not (isinstance(bars, (int, Fraction)) and bars > 0):
-        raise BeatforgeError(f"bars must be a positive number, got {bars!r}")
-    if not (isinstance(sample_rate, int) and 8000 <= sample_rate <= 384000):
-        raise BeatforgeError(f"sample rate must be an integer within 8000..384000 Hz, got {sample_rate!r}")
-    if tail not in TAILS:
-        raise BeatforgeError(f"tail must be one of {', '.join(TAILS)}, got {tail!r}")

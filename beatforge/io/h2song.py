@@ -53,6 +53,7 @@ import numpy as np
 
 from ..errors import BeatforgeError, KitError
 from ..sequence import Hit, seconds_to_frame
+from ..kit.formats.hydrogen import _children, _float, _int, _text  # the same XML readers as drumkit.xml
 from .playable import Playable
 
 TICKS_PER_QUARTER = 48
@@ -492,30 +493,6 @@ def _note(el: ET.Element) -> H2Note:
         note_off=_text(el, "note_off", "false").strip().lower() == "true",
     )
 
-
-def _text(el: ET.Element, tag: str, default: str = "") -> str:
-    child = el.find(tag)
-    return (child.text or default) if child is not None else default
-
-
-def _float(el: ET.Element, tag: str, default: float) -> float:
-    try:
-        value = float(_text(el, tag).strip() or default)
-    except ValueError:
-        return default
-    return value if math.isfinite(value) else default
-
-
-def _int(el: ET.Element, tag: str, default: int) -> int:
-    try:
-        return int(float(_text(el, tag).strip() or default))
-    except ValueError:
-        return default
-
-
-def _children(root: ET.Element, parent: str, tag: str) -> list[ET.Element]:
-    p = root.find(parent)
-    return p.findall(tag) if p is not None else []
 
 
 def load_h2song(path) -> H2Song:
