@@ -12,6 +12,7 @@ import os
 import queue
 import signal
 import sys
+import threading
 import time
 
 from ..errors import BeatforgeError
@@ -20,6 +21,7 @@ __all__ = ["run_jam", "JamSession"]
 
 POLL_SECONDS = 0.02        # how often the main thread collects what the player played
 STATUS_SECONDS = 1.0       # headless status line interval
+CLOSE_TIMEOUT = 10.0       # seconds closing the audio host and MIDI may take at exit
 # The audio callback is Python and needs the GIL: ask other threads to hand it over often
 # (CPython's default switch interval is 5 ms, longer than a 128-frame period).
 SWITCH_INTERVAL = 0.0005
@@ -118,18 +120,36 @@ class JamSession:
                  + (f"; audio to {', '.join(self.server.connected_to)}" if self.server.connected_to else ""))
 
     def stop(self):
-        """Stop audio, close MIDI, write ``--record`` (idempotent)."""
+        """Stop playing, write ``--record``, then close the audio host and MIDI (idempotent).
+
+        The files are written before anything is closed, and closing runs under a watchdog: if
+        the audio or MIDI backend hangs while closing (a loaded machine, a wedged JACK server),
+        the process exits anyway after :data:`CLOSE_TIMEOUT` seconds - the JACK server drops
+        the clients of a process that is gone, and the ALSA sequencer its ports.
+        """
         if self.server is not None:
-            self.server.stop()       # first: the audio callback reads the MIDI inputs
-        if self.jam is not None:
-            self.jam.attach_midi(())
-        if self.midi is not None:
-            self.midi.close()
-            self.midi = None
+            self.server.silence()     # no more callbacks: nothing new is played or recorded
         if self.jam is not None and self.record:
             self.jam.write_record(self.record)
             self.log(f"beatforge: wrote {self.record} ({len(self.jam.performance)} notes)")
             self.record = None
+        watchdog = threading.Timer(CLOSE_TIMEOUT, self._give_up)
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            if self.server is not None:
+                self.server.stop()    # before the MIDI inputs: the audio callback reads them
+            if self.jam is not None:
+                self.jam.attach_midi(())
+            if self.midi is not None:
+                self.midi.close()
+                self.midi = None
+        finally:
+            watchdog.cancel()
+
+    def _give_up(self):
+        self.log(f"beatforge: closing the audio/MIDI ports took over {CLOSE_TIMEOUT:g} s; exiting")
+        os._exit(0)
 
     # -- running -------------------------------------------------------------------------------
     def status(self):

@@ -154,6 +154,12 @@ class AudioServer:
         self.server.start()
         return self
 
+    def silence(self):
+        """Stop calling ``render`` (the host keeps running, outputting silence); idempotent."""
+        if self.server is not None:
+            self.server.setCallback(_silence)
+            time.sleep(min(0.2, 4 * self.period))  # let a running callback finish
+
     def stop(self):
         """Stop and shut the server down (idempotent); pyo closes its JACK client here."""
         server, self.server = self.server, None

@@ -64,7 +64,7 @@ class JamProcess:
         env["JACK_DEFAULT_SERVER"] = server
         env["JACK_NO_AUDIO_RESERVATION"] = "1"
         self.proc = subprocess.Popen([sys.executable, "-m", "beatforge", "jam", *map(str, args)], cwd=cwd, env=env,
-                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                      text=True)
         self.lines = []
         self._ready = threading.Event()
@@ -82,10 +82,23 @@ class JamProcess:
     def stderr(self):
         return "\n".join(self.lines)
 
-    def wait_ready(self, timeout=START_TIMEOUT):
+    def wait_ready(self, timeout=START_TIMEOUT, ports=("beatforge:output_1", "beatforge-midi:beatforge")):
         if not self._ready.wait(timeout) or self.proc.poll() is not None:
             self.stop()
             pytest.fail(f"jam did not start:\n{self.stderr}")
+        import jack
+
+        client = jack.Client(f"ready-{os.getpid()}", no_start_server=True)
+        try:
+            deadline = time.monotonic() + timeout
+            while not set(ports) <= {p.name for p in client.get_ports()}:
+                if time.monotonic() > deadline or self.proc.poll() is not None:
+                    names = [p.name for p in client.get_ports()]
+                    self.stop()
+                    pytest.fail(f"the jam's JACK ports did not appear ({names}):\n{self.stderr}")
+                time.sleep(0.05)
+        finally:
+            client.close()
 
     def signal(self, sig):
         self.proc.send_signal(sig)
