@@ -16,7 +16,6 @@ import os
 import numpy as np
 
 from beatforge._native._mixer import ffi as _ffi, lib as _lib
-from beatforge.engine.reference import mix_reference
 
 __all__ = ["VOICE_DTYPE", "VoiceBank", "MIXERS", "mixer_name"]
 
@@ -311,6 +310,8 @@ class VoiceBank:
                 raise ValueError(f"stems must be a writeable C-contiguous float32 array of shape "
                                  f"(nstems, {nframes}, 2), got {_describe(stems)}")
         if mixer_name(mixer) == "reference":
+            from beatforge.engine.reference import mix_reference  # only when asked for: keeps start-up light
+
             mix_reference(self.voices, self._sources, out, stems)
             return
         if self._out_cache[0] is out:

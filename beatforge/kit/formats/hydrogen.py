@@ -45,7 +45,6 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from ...errors import KitError
-from ..archive import safe_extract
 from ..model import Envelope, Kit, Layer, Pad
 from ..names import normalise
 
@@ -296,6 +295,8 @@ def extract_cached(archive: Path) -> Path:
         cache.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".extract-", dir=cache))
         try:
+            from ..archive import safe_extract  # tarfile/zipfile only when an archive is opened
+
             safe_extract(archive, tmp)
             try:
                 find_kit_root(tmp)
