@@ -54,6 +54,26 @@ def check_writable(path: str | os.PathLike, bit_depth: int = 24) -> None:
         raise BeatforgeError(f"{path}: cannot write output: folder {folder} is not writable")
 
 
+def created_mode(mode: int = 0o666) -> int:
+    """*mode* as the process umask leaves it: the permissions a plain ``open()`` (0o666) or
+    ``mkdir()`` (0o777) would give a new file or folder.  Temporary files and folders are
+    private (0o600 / 0o700), so whatever is renamed into place gets these instead."""
+    return mode & ~_umask()
+
+
+def _umask() -> int:
+    try:   # Linux shows it without changing it (os.umask would, briefly, for every thread)
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return umask
+
+
 def write_audio(path: str | os.PathLike, audio: np.ndarray, sample_rate: int, bit_depth: int = 24,
                 **kwargs) -> Path:
     """Write float audio to *path* atomically (temporary file in the same folder, then rename).
@@ -90,8 +110,11 @@ class AudioWriter:
         self._fbuf = self._ibuf = None
 
     def __enter__(self) -> "AudioWriter":
-        fd, self._tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".part", dir=self.path.parent)
-        os.close(fd)
+        try:
+            fd, self._tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".part", dir=self.path.parent)
+            os.close(fd)
+        except OSError as e:
+            raise BeatforgeError(f"{self.path}: cannot write output ({e.strerror or e})") from None
         try:
             self._file = sf.SoundFile(self._tmp, "w", self.sample_rate, self.channels, self.subtype,
                                       format=self.format, **self.kwargs)
@@ -131,6 +154,11 @@ class AudioWriter:
             return
         try:
             self._file.close()
+            try:   # an overwritten file keeps its permissions; a new one gets the umask's
+                mode = os.stat(self.path).st_mode & 0o7777
+            except OSError:
+                mode = created_mode()
+            os.chmod(self._tmp, mode)
             os.replace(self._tmp, self.path)
         except BaseException as e:
             self._fail(e)

@@ -1,0 +1,77 @@
+"""Files written by the atomic audio writer: permissions and write failures."""
+
+import os
+import stat
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from beatforge.errors import BeatforgeError
+from beatforge.io import audio
+from beatforge.io.audio import write_audio
+from tests.conftest import run_cli
+
+ROOT = Path(__file__).resolve().parents[2]
+SILENCE = np.zeros((64, 2), np.float32)
+
+
+def _mode(path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+@pytest.fixture
+def umask():
+    """Set the process umask for one test (restored afterwards)."""
+    old = os.umask(0o022)
+    yield os.umask
+    os.umask(old)
+
+
+@pytest.mark.parametrize("mask, expected", [(0o022, 0o644), (0o002, 0o664), (0o077, 0o600)])
+def test_new_file_gets_the_umask_permissions(tmp_path, umask, mask, expected):
+    # the temporary file is private (mkstemp: 0600); the result must not stay that way
+    umask(mask)
+    out = write_audio(tmp_path / "a.wav", SILENCE, 44100)
+    assert _mode(out) == expected
+
+
+def test_overwritten_file_keeps_its_permissions(tmp_path, umask):
+    umask(0o022)
+    target = tmp_path / "a.wav"
+    target.write_bytes(b"old")
+    os.chmod(target, 0o640)
+    write_audio(target, SILENCE, 44100)
+    assert _mode(target) == 0o640
+    assert target.stat().st_size > 3
+
+
+def test_render_output_and_stems_are_readable_by_others(tmp_path):
+    res = run_cli("render", ROOT / "patterns" / "house.py", "-o", tmp_path / "h.wav", "--bars", "1",
+                  "--stems", tmp_path / "stems", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    umask = audio._umask()
+    assert _mode(tmp_path / "h.wav") == 0o666 & ~umask
+    for stem in (tmp_path / "stems").iterdir():
+        assert _mode(stem) == 0o666 & ~umask
+
+
+def test_temporary_file_that_cannot_be_created_is_a_clear_error(tmp_path, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(audio.tempfile, "mkstemp", refuse)
+    with pytest.raises(BeatforgeError, match="cannot write output"):
+        write_audio(tmp_path / "a.wav", SILENCE, 44100)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs /proc")
+def test_render_into_a_folder_that_refuses_files_is_one_line(tmp_path):
+    # /proc accepts no new files, even for root (whom os.access always lets through)
+    res = run_cli("render", ROOT / "patterns" / "house.py", "-o", "/proc/beatforge-test.wav", "--bars", "1",
+                  cwd=tmp_path)
+    assert res.returncode == 1
+    assert "Traceback" not in res.stderr
+    assert res.stderr.strip().count("\n") == 0 and res.stderr.startswith("error: "), res.stderr
