@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import KitError
+from ..io.audio import created_mode
 from .sample import Sample, load_sample
 
 BLOCK_SECONDS = 0.001     # envelope resolution of the onset detector
@@ -180,6 +181,7 @@ def chop_to_kit(source: str | os.PathLike, out_dir: str | os.PathLike, *, slices
         (tmp / "kit.toml").write_text(_kit_toml(name, src, pad_names, sample, bars, exact_bpm, onsets), "utf-8")
         (tmp / "pattern.py").write_text(_pattern_py(name, src, pad_names, points, sample, bars, exact_bpm, bpm),
                                         "utf-8")
+        os.chmod(tmp, created_mode(0o777))   # mkdtemp's folder is private
         if out.exists():
             out.rmdir()
         os.rename(tmp, out)

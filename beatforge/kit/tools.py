@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import BeatforgeError, KitError
+from ..io.audio import created_mode
 from .archive import is_archive, safe_extract
 from .model import Kit
 from .names import normalise
@@ -261,6 +262,7 @@ def import_kit(path: str | os.PathLike, kits_dir: str | os.PathLike | None = Non
             raise KitError(f"{src}: not a kit (expected a Hydrogen drumkit folder or .h2drumkit, "
                            "an .sfz file or folder, or a folder of samples)")
         kit = _load_fresh(root)
+        os.chmod(root, created_mode(0o777))   # the archive's own top level is mkdtemp's private folder
         folder_name = _safe_name(name or kit.name)
         final = dest_root / folder_name
         if final.exists() or final.is_symlink():
@@ -375,6 +377,7 @@ def save_kit(kit: Kit, folder: str | os.PathLike) -> Path:
                 lines.append("envelope = { " + ", ".join(parts) + " }")
             lines.append("")
         (tmp / "kit.toml").write_text("\n".join(lines), encoding="utf-8")
+        os.chmod(tmp, created_mode(0o777))   # mkdtemp's folder is private
         if out.exists():
             out.rmdir()
         os.rename(tmp, out)
