@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import tempfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -282,7 +283,10 @@ def import_kit(path: str | os.PathLike, kits_dir: str | os.PathLike | None = Non
         raise KitError(f"cannot import {src}: {e.strerror or e}") from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return final, load_kit(final)
+    with warnings.catch_warnings():
+        # the same files again, at their new place: their format warnings were given above
+        warnings.simplefilter("ignore")
+        return final, load_kit(final)
 
 
 def _load_fresh(root: Path) -> Kit:

@@ -101,3 +101,11 @@ def test_sfz_warnings_are_brief(tmp_path, env):
     assert proc.returncode == 0
     assert proc.stderr.strip().startswith("warning: d.sfz: unknown opcode 'weird_opcode'")
     assert "Traceback" not in proc.stderr and proc.stderr.count("\n") == 1
+
+
+def test_import_warns_about_an_sfz_once(tmp_path, env):
+    write_wav(tmp_path / "s" / "k.wav", tone(0.5), rate=44100)
+    (tmp_path / "s" / "d.sfz").write_text("<region> sample=k.wav key=36 weird_opcode=1\n")
+    proc = run_cli("kit", "import", tmp_path / "s" / "d.sfz", "--name", "once", env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.count("unknown opcode 'weird_opcode'") == 1, proc.stderr
