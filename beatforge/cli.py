@@ -123,12 +123,13 @@ def kits_command():
         click.echo("no kits found", err=True)
         return
     width = max(len(e.name) for e in entries)
+    origin = max(10, *(len(e.origin) for e in entries))   # BEATFORGE_KIT_PATH is wider than the rest
     for e in entries:
         if e.error:
-            click.echo(f"{e.name:{width}}   ---  {'error':9} {e.origin:10} {e.path}  ({e.error})")
+            click.echo(f"{e.name:{width}}   ---  {'error':9} {e.origin:{origin}} {e.path}  ({e.error})")
             continue
         note = "  (shadowed by an earlier kit of that name)" if e.shadowed else ""
-        click.echo(f"{e.name:{width}}  {e.pads:4d}  {e.format:9} {e.origin:10} {e.path}{note}")
+        click.echo(f"{e.name:{width}}  {e.pads:4d}  {e.format:9} {e.origin:{origin}} {e.path}{note}")
 
 
 @main.group("kit", cls=_Group)

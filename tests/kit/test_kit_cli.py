@@ -109,3 +109,14 @@ def test_import_warns_about_an_sfz_once(tmp_path, env):
     proc = run_cli("kit", "import", tmp_path / "s" / "d.sfz", "--name", "once", env=env)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.count("unknown opcode 'weird_opcode'") == 1, proc.stderr
+
+
+def test_kits_columns_line_up_with_kit_path_entries(tmp_path, env):
+    write_wav(tmp_path / "extra" / "mine" / "kick.wav", tone(0.5), rate=44100)
+    proc = run_cli("kits", env=env)
+    assert proc.returncode == 0, proc.stderr
+    lines = [l for l in proc.stdout.splitlines() if l.strip()]
+    assert any("BEATFORGE_KIT_PATH" in l for l in lines)
+    # every path starts in the same column
+    starts = {l.index("/") for l in lines}
+    assert len(starts) == 1, proc.stdout
