@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import runpy
+import sys
 import traceback
 from pathlib import Path
 
@@ -37,8 +38,9 @@ register_loader(".h2song", _lazy(".io.h2song", "load_h2song"))
 def load_source(path: str | os.PathLike):
     """The beat or song a source file describes.
 
-    A Python pattern file is run in a fresh namespace and must define a module-level
-    ``song`` or ``beat``.  Errors name the file and line.
+    A Python pattern file is run in a fresh namespace (with its own folder importable, as
+    ``python FILE.py`` would) and must define a module-level ``song`` or ``beat``.  Errors
+    name the file and line.
     """
     p = Path(path)
     if not p.is_file():
@@ -49,6 +51,10 @@ def load_source(path: str | os.PathLike):
     if p.suffix.lower() != ".py":
         known = ", ".join([".py"] + sorted(LOADERS))
         raise BeatforgeError(f"{path}: unsupported source type {p.suffix or '(none)'!r} (expected {known})")
+    # like ``python FILE.py``: the file's folder is importable while it runs, so a pattern can
+    # import its neighbours (shared grooves, helpers)
+    folder = str(p.resolve().parent)
+    sys.path.insert(0, folder)
     try:
         ns = runpy.run_path(str(p), run_name="__beatforge_pattern__")
     except SyntaxError as e:
@@ -62,6 +68,11 @@ def load_source(path: str | os.PathLike):
         line = _line_in(e, p)
         where = f"{path}:{line}" if line else str(path)
         raise BeatforgeError(f"{where}: {type(e).__name__}: {e}") from None
+    finally:
+        try:
+            sys.path.remove(folder)
+        except ValueError:
+            pass
     for name in ("song", "beat"):
         obj = ns.get(name)
         if obj is not None:
