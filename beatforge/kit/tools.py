@@ -180,7 +180,8 @@ def _check_sample(layer) -> str | None:
         return f"sample {name} is silent (peak below {SILENT_DB:g} dBFS)"
     hot = mag >= CLIP_LEVEL
     if peak > 1.0 or _longest_run(hot) >= CLIP_RUN:
-        return f"sample {name} is clipping (peak {20 * np.log10(peak):+.1f} dBFS)"
+        db = round(20 * np.log10(peak), 1) + 0.0   # + 0.0: a peak a hair under 1 reads +0.0, not -0.0
+        return f"sample {name} is clipping (peak {db:+.1f} dBFS)"
     return None
 
 

@@ -1,0 +1,14 @@
+"""Wording of kit check reports."""
+
+import numpy as np
+
+from beatforge import Kit, Sample
+from beatforge.kit.tools import check_kit
+
+
+def test_clipping_just_under_full_scale_reads_plus_zero_db():
+    full = np.float32(1.0) - np.float32(2 ** -24)      # the largest float32 below 1.0
+    kit = Kit("k")
+    kit.add_pad("hot", Sample(np.full((64, 1), full, np.float32), 44100), note=36)
+    (issue,) = check_kit(kit)
+    assert "clipping (peak +0.0 dBFS)" in issue, issue
