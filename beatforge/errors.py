@@ -35,7 +35,9 @@ class PatternSyntaxError(BeatforgeError, ValueError):
         lines = self.text.splitlines() or [""]
         row = lines[self.line - 1] if 0 < self.line <= len(lines) else ""
         where = f"line {self.line}, column {self.column}" if len(lines) > 1 else f"column {self.column}"
-        caret = " " * (self.column - 1) + "^"
+        # the caret keeps the row's tabs, so it sits under the bad character however tabs are shown
+        before = row[: self.column - 1]
+        caret = "".join("\t" if ch == "\t" else " " for ch in before) + " " * (self.column - 1 - len(before)) + "^"
         return f"{self.message} at {where}\n  {row}\n  {caret}"
 
     def __reduce__(self):  # keep the fields when pickled (worker processes)

@@ -48,3 +48,14 @@ def test_message_first():
 def test_pickles():
     err = pickle.loads(pickle.dumps(PatternSyntaxError("m", "abc", 1, 2)))
     assert (err.message, err.text, err.line, err.column) == ("m", "abc", 1, 2)
+
+
+def test_caret_lines_up_under_tabs():
+    from beatforge import PatternSyntaxError, mini
+
+    with pytest.raises(PatternSyntaxError) as info:
+        mini("bd\tsd\t%")
+    _, row, caret = str(info.value).splitlines()
+    assert row == "  bd\tsd\t%"
+    assert caret == "    \t  \t^"
+    assert row.expandtabs().index("%") == caret.expandtabs().index("^")
