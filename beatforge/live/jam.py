@@ -598,11 +598,11 @@ class Jam:
 
 def _write_text(path, text):
     import os
-    import tempfile
+    from ..io.tmpfile import mkstemp_output
 
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".beatforge-", suffix=".tmp")
+    fd, tmp = mkstemp_output(dir=folder, prefix=".beatforge-", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
             f.write(text)

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from fractions import Fraction
+
+from ..io.tmpfile import mkstemp_output
 
 __all__ = ["pattern_source", "grid_string", "write_midi"]
 
@@ -121,7 +122,7 @@ def write_midi(path, notes, tempos, ticks_per_beat=480, channel=9, length_beats=
     mid.tracks.extend([meta, drums])
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".beatforge-", suffix=".mid")
+    fd, tmp = mkstemp_output(dir=folder, prefix=".beatforge-", suffix=".mid")
     os.close(fd)
     try:
         mid.save(tmp)
