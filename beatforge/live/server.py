@@ -36,7 +36,60 @@ def import_pyo():
     os.environ.setdefault("PYO_GUI_WX", "0")
     import pyo
 
+    quiet_alsa(pyo)
     return pyo
+
+
+_ALSA_HANDLER = None
+_ALSA_QUIETED: set = set()
+
+
+def quiet_alsa(pyo=None):
+    """Stop libasound printing its configuration chatter ("ALSA lib pcm.c:...: Unknown PCM
+    cards.pcm.rear", dozens of lines) on stderr while PortAudio and rtmidi probe the devices.
+    What matters (no output device, a host that does not start) is reported by beatforge itself.
+    Both the system's libasound (rtmidi) and the copy bundled with pyo's wheel (its PortAudio)
+    get the silent handler."""
+    global _ALSA_HANDLER
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import ctypes.util
+    import glob
+
+    paths = [ctypes.util.find_library("asound") or "libasound.so.2"]
+    if pyo is not None:
+        libs = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(pyo.__file__))), "pyo.libs")
+        paths += sorted(glob.glob(os.path.join(libs, "libasound*.so*")))
+    if _ALSA_HANDLER is None:
+        handler_type = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int,
+                                        ctypes.c_char_p)
+        _ALSA_HANDLER = handler_type(lambda *args: None)   # kept alive: libasound holds the pointer
+    for path in paths:
+        if path in _ALSA_QUIETED:
+            continue
+        _ALSA_QUIETED.add(path)
+        try:
+            ctypes.CDLL(path).snd_lib_error_set_handler(_ALSA_HANDLER)
+        except (OSError, AttributeError):
+            pass
+
+
+def _jack_server_running() -> bool:
+    """Whether a JACK server answers (no server is started, and libjack's complaints are hushed)."""
+    import jack
+
+    jack.set_error_function(lambda msg: None)
+    jack.set_info_function(lambda msg: None)
+    try:
+        client = jack.Client(f"{CLIENT_NAME}-probe", no_start_server=True)
+    except jack.JackError:
+        return False
+    finally:
+        jack.set_error_function()
+        jack.set_info_function()
+    client.close()
+    return True
 
 
 class JackMonitor:
@@ -109,6 +162,10 @@ class AudioServer:
             raise AudioError("PortAudio finds no audio output device (use --audio jack with a JACK server?)")
         playback = []
         if self.audio == "jack":
+            # without a server pyo's boot spends seconds failing and prints libjack's and its
+            # own errors (on stdout); say it once instead
+            if not _jack_server_running():
+                raise AudioError("the jack audio host did not start (is a JACK server running?)")
             try:
                 self.monitor = JackMonitor()
                 playback = self.monitor.playback_ports()

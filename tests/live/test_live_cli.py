@@ -29,6 +29,19 @@ def test_jam_without_a_jack_server_fails_cleanly(cli):
     assert r.returncode == 1
     assert "error: the jack audio host did not start" in r.stderr
     assert "Traceback" not in r.stderr
+    # said once, by beatforge: no libjack complaints, no "Pyo error" lines on stdout
+    assert r.stdout == ""
+    assert r.stderr.strip().splitlines() == ["error: the jack audio host did not start (is a JACK server running?)"]
+
+
+def test_probing_portaudio_prints_no_alsa_chatter():
+    code = ("from beatforge.live.server import import_pyo; pyo = import_pyo(); "
+            "print('outputs', pyo.pa_get_default_output() >= 0)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=dict(os.environ, PYTHONPATH=os.getcwd()), timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "ALSA lib" not in out.stderr
+    assert "WxPython" not in out.stdout + out.stderr
 
 
 def test_jam_rejects_a_bad_map_and_a_bad_pattern(cli, tmp_path):
