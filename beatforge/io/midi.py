@@ -741,10 +741,16 @@ def beat_from_midi(path: str | os.PathLike, quantize: int = 16, kit="factory"):
     bpm = 60 / song.tempos[0][1]
     bpm = int(bpm) if bpm.denominator == 1 else float(bpm)
     step_ticks = Fraction(song.ppq * BEATS_PER_CYCLE, quantize)
+    # a file that ends on a bar line is a loop of that many bars: a note just before its end that
+    # rounds up onto the end stays in the last step (it would otherwise add a bar to the loop)
+    bar_ticks = song.ppq * BEATS_PER_CYCLE
+    end_step = song.end_tick // step_ticks if song.end_tick and song.end_tick % bar_ticks == 0 else None
     lanes: dict[tuple[int, int], dict[int, int]] = {}
     last = 0
     for n in song.notes:
         step = _round_half_up(n.tick / step_ticks)
+        if step == end_step and n.tick < song.end_tick:
+            step -= 1
         last = max(last, step)
         lane = lanes.setdefault((n.track, n.note), {})
         lane[step] = max(lane.get(step, 0), n.velocity)
@@ -755,8 +761,14 @@ def beat_from_midi(path: str | os.PathLike, quantize: int = 16, kit="factory"):
     multi = len(song.track_names) > 1
     taken: set[str] = set()
     for (ti, note), lane in sorted(lanes.items(), key=lambda kv: (kv[0][0], kv[0][1])):
-        ref = song.pad_map.get(note, note)
-        label = song.pad_map.get(note) or GM_DRUMS.get(note) or f"note {note}"
+        pitch, pan, gain_db = song.track_params.get(ti, (0.0, 0.0, 0.0))
+        if ti in song.melodic:   # a pitched pad (beatforge's export): the note is root + pitch
+            ref, root = song.melodic[ti]
+            pitch += note - root
+            label = f"{ref} {note}"
+        else:
+            ref = song.pad_map.get(note, note)
+            label = song.pad_map.get(note) or GM_DRUMS.get(note) or f"note {note}"
         name = f"{song.track_names[ti]} {label}" if multi else label
         base, k = name, 2
         while name in taken:
@@ -765,6 +777,6 @@ def beat_from_midi(path: str | os.PathLike, quantize: int = 16, kit="factory"):
         taken.add(name)
         pattern = fastcat(*[pure({"velocity": lane[i]}) if i in lane else silence
                             for i in range(steps_total)]).slow(Fraction(steps_total, quantize))
-        track = beat.track(name, pattern, pad=ref)
+        track = beat.track(name, pattern, pad=ref, pitch=pitch, pan=pan, gain_db=gain_db)
         track.cycle = Fraction(steps_total, quantize)
     return beat

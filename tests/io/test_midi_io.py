@@ -313,3 +313,26 @@ def test_running_status_sysex_and_other_messages_are_read(tmp_path, impulse_kit)
     notes = [(n.tick, n.note, n.velocity, n.length) for n in midi.song.notes]
     assert notes == [(0, 36, 100, 96), (0, 42, 80, None), (96, 38, 127, None)]
     assert [h.frame for h in midi.hits(sample_rate=48000)] == [0, 0, 24000]
+
+
+def test_from_midi_keeps_pitched_tracks_mix_and_loop_length(tmp_path):
+    # beatforge's own export: an 808 line on its own channel (note = root + pitch), track pan
+    # and gain, and a 32nd-note roll whose last note rounds up onto the end of the 2-bar loop
+    from beatforge.pattern.grid import grid
+
+    src = Beat(bpm=140, kit="factory")
+    src.track("kick", "x...x...x...x... | x...x...x...x...", gain_db=-3)
+    src.track("hat", grid("x.x.x.x.x.x.x.x.x.x.x.x.x.x.x.x. | x.x.x.x.x.x.x.x.x.x.x.x.x.x.xxxx").fast(2),
+              pan=0.3)
+    src.track("bass", "x.......x....... | ........x.......", pad="808", pitch=12)
+    path = tmp_path / "loop.mid"
+    src.to_midi(path)
+    beat = Beat.from_midi(path, quantize=16)
+    assert beat.length_bars() == 2
+    bass = [t for t in beat.tracks if t.pad == "808"]
+    assert len(bass) == 1 and bass[0].pitch == 12
+    back = beat.hits(sample_rate=44100)
+    direct = src.hits(sample_rate=44100)
+    assert {(h.pad, h.pitch, h.pan, h.gain_db) for h in back} == \
+        {(h.pad if h.pad == "808" else {"kick": 36, "hat": 42}[h.pad], h.pitch, h.pan, h.gain_db) for h in direct}
+    assert [h.frame for h in back if h.pad == "808"] == [h.frame for h in direct if h.pad == "808"]
