@@ -206,6 +206,8 @@ def _velocity_holes(pad) -> list[str]:
             runs.append(f"{start}" if start == a else f"{start}-{a}")
             if b is not None:
                 start = b
+    if len(runs) == 1 and "-" not in runs[0]:
+        return [f"velocity {runs[0]} falls between its layers' ranges"]
     return [f"velocities {', '.join(runs)} fall between its layers' ranges"]
 
 

@@ -12,3 +12,13 @@ def test_clipping_just_under_full_scale_reads_plus_zero_db():
     kit.add_pad("hot", Sample(np.full((64, 1), full, np.float32), 44100), note=36)
     (issue,) = check_kit(kit)
     assert "clipping (peak +0.0 dBFS)" in issue, issue
+
+
+def test_one_uncovered_velocity_is_singular():
+    one = Sample(np.full((64, 1), 0.5, np.float32), 44100)
+    kit = Kit("k")
+    kit.add_pad("a", [(one, 1, 71), (one, 73, 127)], note=36)
+    kit.add_pad("b", [(one, 1, 60), (one, 80, 127)], note=38)
+    issues = check_kit(kit)
+    assert "pad 'a': velocity 72 falls between its layers' ranges" in issues, issues
+    assert "pad 'b': velocities 61-79 fall between its layers' ranges" in issues, issues
