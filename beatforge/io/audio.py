@@ -210,14 +210,24 @@ def stem_filename(name: str, suffix: str = ".wav") -> str:
 
 def write_stems(folder: str | os.PathLike, stems: dict, sample_rate: int, bit_depth: int = 24,
                 suffix: str = ".wav") -> list[Path]:
-    """Write each stem as ``folder/<name><suffix>``; the folder is created if needed."""
+    """Write each stem as ``folder/<name><suffix>``; the folder is created if needed.
+
+    Names that make the same file name (``"hat 1"`` and ``"hat_1"``, or ``"Hat"`` and ``"hat"``
+    on a case-insensitive disk) get ``_2``, ``_3`` ... so no stem overwrites another."""
     folder = Path(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise BeatforgeError(f"{folder}: cannot create stems folder ({e.strerror})") from None
-    return [write_audio(folder / stem_filename(name, suffix), audio, sample_rate, bit_depth)
-            for name, audio in stems.items()]
+    written, used = [], set()
+    for name, audio in stems.items():
+        fname = stem_filename(name, suffix)
+        base, n = fname[: len(fname) - len(suffix)], 2
+        while fname.lower() in used:
+            fname, n = f"{base}_{n}{suffix}", n + 1
+        used.add(fname.lower())
+        written.append(write_audio(folder / fname, audio, sample_rate, bit_depth))
+    return written
 
 
 def read_audio(path: str | os.PathLike) -> tuple[np.ndarray, int]:

@@ -75,3 +75,26 @@ def test_render_into_a_folder_that_refuses_files_is_one_line(tmp_path):
     assert res.returncode == 1
     assert "Traceback" not in res.stderr
     assert res.stderr.strip().count("\n") == 0 and res.stderr.startswith("error: "), res.stderr
+
+
+def test_stems_whose_names_clash_are_all_written(tmp_path):
+    from beatforge.io.audio import write_stems
+
+    stems = {"hat 1": SILENCE + 0.1, "hat_1": SILENCE + 0.2, "Kick": SILENCE + 0.3, "kick": SILENCE + 0.4,
+             "snare": SILENCE + 0.5}
+    paths = write_stems(tmp_path / "stems", stems, 44100, 32)
+    assert [p.name for p in paths] == ["hat_1.wav", "hat_1_2.wav", "Kick.wav", "kick_2.wav", "snare.wav"]
+    import soundfile as sf
+    for (name, audio), path in zip(stems.items(), paths):
+        assert np.allclose(sf.read(path, dtype="float32")[0], audio), name
+
+
+def test_render_writes_one_stem_per_track_even_when_names_clash(tmp_path):
+    (tmp_path / "b.py").write_text(
+        "from beatforge import Beat\n"
+        "beat = Beat()\n"
+        "beat.track('hat 1', 'x.x.x.x.', pad='hat')\n"
+        "beat.track('hat_1', '..x...x.', pad='openhat')\n")
+    res = run_cli("render", tmp_path / "b.py", "-o", tmp_path / "b.wav", "--stems", tmp_path / "st", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert sorted(p.name for p in (tmp_path / "st").iterdir()) == ["hat_1.wav", "hat_1_2.wav"]
