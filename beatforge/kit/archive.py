@@ -127,7 +127,8 @@ def safe_extract(archive: str | os.PathLike, dest: str | os.PathLike) -> Path:
         else:
             _extract_tar(archive, dest)
     except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError, ValueError) as e:
-        raise KitError(f"{archive}: cannot unpack ({e})") from None
+        reason = str(e).splitlines()[0].rstrip(":") if str(e) else type(e).__name__
+        raise KitError(f"{archive}: cannot unpack ({reason})") from None
     return dest
 
 

@@ -254,18 +254,25 @@ def import_kit(path: str | os.PathLike, kits_dir: str | os.PathLike | None = Non
             safe_extract(src, tmp)
             root = _kit_root(tmp)
         elif src.is_file() and src.suffix.lower() == ".sfz":
-            root = tmp / "kit"
+            # the copy is named like the instrument, so its default kit name is the .sfz's, as
+            # when the file itself is loaded (not the temporary folder's)
+            root = tmp / src.stem
             _copy_tree(src.parent, root)
             others = [p for p in root.iterdir() if p.suffix.lower() == ".sfz" and p.name != src.name]
             if others:
                 _keep_only_instrument(root, root / src.name)
         elif src.is_dir():
-            root = tmp / "kit"
+            root = tmp / (src.resolve().name or "kit")   # a sample folder's kit is named after it
             _copy_tree(src, root)
         else:
             raise KitError(f"{src}: not a kit (expected a Hydrogen drumkit folder or .h2drumkit, "
                            "an .sfz file or folder, or a folder of samples)")
-        kit = _load_fresh(root)
+        try:
+            kit = _load_fresh(root)
+        except BeatforgeError as e:   # name what the user gave, not the temporary copy
+            copied = tmp if src.is_file() and is_archive(src) else root
+            original = src if src.is_dir() or is_archive(src) else src.parent
+            raise type(e)(str(e).replace(str(copied), str(original))) from None
         os.chmod(root, created_mode(0o777))   # the archive's own top level is mkdtemp's private folder
         folder_name = _safe_name(name or kit.name)
         final = dest_root / folder_name

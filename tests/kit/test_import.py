@@ -97,3 +97,28 @@ def test_not_a_kit(tmp_path):
     with pytest.raises(KitError):
         import_kit(tmp_path / "empty", tmp_path / "kits")
     assert list((tmp_path / "kits").iterdir()) == []
+
+
+def test_imported_sample_folder_and_sfz_keep_their_own_names(tmp_path):
+    kits = tmp_path / "kits"
+    write_wav(tmp_path / "My Samples" / "kick.wav", tone(0.5), rate=44100)
+    final, kit = import_kit(tmp_path / "My Samples", kits)
+    assert final == kits / "My Samples" and kit.name == "My Samples"
+    sfz_dir = tmp_path / "sfzsrc"
+    write_wav(sfz_dir / "k.wav", tone(0.5), rate=44100)
+    (sfz_dir / "drums.sfz").write_text("<region> sample=k.wav key=36\n")
+    final2, kit2 = import_kit(sfz_dir / "drums.sfz", kits)
+    assert final2 == kits / "drums" and kit2.name == "drums"
+
+
+def test_import_errors_name_the_source_not_the_temporary_copy(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(KitError) as info:
+        import_kit(tmp_path / "empty", tmp_path / "kits")
+    assert str(tmp_path / "empty") in str(info.value) and ".import-" not in str(info.value)
+    junk = tmp_path / "junk.h2drumkit"
+    junk.write_text("not an archive")
+    with pytest.raises(KitError) as info:
+        import_kit(junk, tmp_path / "kits")
+    assert "\n" not in str(info.value) and "cannot unpack" in str(info.value)
+    assert list((tmp_path / "kits").iterdir()) == []
