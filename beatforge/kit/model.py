@@ -211,6 +211,9 @@ class Kit:
             kit.add_pad("snare", [("soft.wav", 1, 80), ("hard.wav", 81, 127)])
             kit.add_pad("hat", [Sample.load("hat.wav").slice(0, 0.1)], choke_group="hats")
         """
+        if isinstance(samples, np.ndarray):   # e.g. straight from beatforge.synth: its rate is unknown here
+            raise TypeError(f"pad {name!r}: got a numpy array; wrap audio as Sample(array, sample_rate) "
+                            "(beatforge.synth makes 44100 Hz by default)")
         if isinstance(samples, (Sample, str, os.PathLike, Layer)):
             samples = [samples]
         layers = []
@@ -225,8 +228,11 @@ class Kit:
                 layers.append(s)
             elif isinstance(s, Sample):
                 layers.append(Layer(None, data=s, seq=i, **vel))
-            else:
+            elif isinstance(s, (str, os.PathLike)):
                 layers.append(Layer(Path(s), seq=i, **vel))
+            else:
+                raise TypeError(f"pad {name!r}: a layer is a Sample, a path, a Layer or (sample, vel_lo, "
+                                f"vel_hi), got {type(s).__name__}")
         pad = Pad(name, layers, **kw)
         self.pads[names.normalise(name)] = pad
         return pad

@@ -59,3 +59,15 @@ def test_saved_kit_is_found_by_its_declared_name(tmp_path, monkeypatch):
     kit.save(tmp_path / "kits" / "folder-x")
     monkeypatch.setenv("BEATFORGE_KIT_PATH", str(tmp_path / "kits"))
     assert load_kit("my fancy kit").path == tmp_path / "kits" / "folder-x"
+
+
+def test_add_pad_with_raw_audio_says_how_to_wrap_it():
+    from beatforge import Kit, Sample, synth
+
+    kit = Kit("designed")
+    with pytest.raises(TypeError, match=r"Sample\(array, sample_rate\)"):
+        kit.add_pad("kick", synth.kick())
+    with pytest.raises(TypeError, match="got int"):
+        kit.add_pad("kick", [42])
+    kit.add_pad("kick", Sample(synth.kick(), 44100), note=36)
+    assert kit.pad("bd").name == "kick"
