@@ -15,7 +15,25 @@ import os
 
 import numpy as np
 
-from beatforge._native._mixer import ffi as _ffi, lib as _lib
+from ..errors import BeatforgeError
+
+
+class MixerBuildError(BeatforgeError, ImportError):
+    """The compiled C mixer is missing or does not match this source (a one-line user error;
+    still an ImportError for code that imports the mixer optionally)."""
+
+
+class MixerChoiceError(BeatforgeError, ValueError):
+    """An unknown mixer name (argument or ``BEATFORGE_MIXER``)."""
+
+
+_BUILD_HINT = "build it with: pip install . (or, in a source tree: python beatforge/_native/build_mixer.py)"
+
+try:
+    from beatforge._native._mixer import ffi as _ffi, lib as _lib
+except ImportError as e:
+    raise MixerBuildError(f"the C mixer (beatforge._native._mixer) is not built or cannot load ({e}); "
+                          + _BUILD_HINT) from None
 
 __all__ = ["VOICE_DTYPE", "VoiceBank", "MIXERS", "mixer_name"]
 
@@ -67,8 +85,8 @@ def _check_abi() -> None:
         if ours != theirs:
             problems.append(f"field {name!r} at offset {ours}, C has {theirs}")
     if problems:
-        raise ImportError("beatforge._native._mixer does not match VOICE_DTYPE: " + "; ".join(problems)
-                          + " (rebuild with: python beatforge/_native/build_mixer.py)")
+        raise MixerBuildError("beatforge._native._mixer does not match VOICE_DTYPE: " + "; ".join(problems)
+                              + " (rebuild with: python beatforge/_native/build_mixer.py)")
 
 
 _check_abi()
@@ -78,7 +96,8 @@ def mixer_name(mixer: str | None = None) -> str:
     """Resolve the mixer implementation: the argument, else $BEATFORGE_MIXER, else "native"."""
     name = mixer if mixer is not None else os.environ.get("BEATFORGE_MIXER") or "native"
     if name not in MIXERS:
-        raise ValueError(f"unknown mixer {name!r}; expected one of {', '.join(MIXERS)}")
+        where = "" if mixer is not None else "BEATFORGE_MIXER: "
+        raise MixerChoiceError(f"{where}unknown mixer {name!r}; expected one of {', '.join(MIXERS)}")
     return name
 
 
