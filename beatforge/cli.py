@@ -59,6 +59,14 @@ def render(source, output, kit, bpm, bars, swing, seed, sample_rate, bit_depth, 
 
     from .source import load_source
 
+    import os
+
+    from .io.audio import FORMATS
+
+    ext = os.path.splitext(output)[1].lower()
+    if ext not in FORMATS and ext not in (".mid", ".midi"):
+        raise BeatforgeError(f"{output}: unsupported output format {ext or '(none)'!r}; "
+                             f"use one of {', '.join(sorted(FORMATS))}, or .mid for MIDI")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         beat = load_source(source)
@@ -66,6 +74,9 @@ def render(source, output, kit, bpm, bars, swing, seed, sample_rate, bit_depth, 
         if overrides:
             beat = beat.replace(**overrides)
         if output.lower().endswith((".mid", ".midi")):
+            if stems_dir is not None:
+                raise BeatforgeError(f"{output}: --stems writes audio files; a MIDI file already has one "
+                                     "track per beat track (render to .wav etc. for audio stems)")
             if not hasattr(beat, "to_midi"):
                 raise BeatforgeError(f"{source}: MIDI export is not available for {type(beat).__name__}")
             beat.to_midi(output, bars=bars, straight=straight)

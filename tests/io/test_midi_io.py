@@ -336,3 +336,14 @@ def test_from_midi_keeps_pitched_tracks_mix_and_loop_length(tmp_path):
     assert {(h.pad, h.pitch, h.pan, h.gain_db) for h in back} == \
         {(h.pad if h.pad == "808" else {"kick": 36, "hat": 42}[h.pad], h.pitch, h.pan, h.gain_db) for h in direct}
     assert [h.frame for h in back if h.pad == "808"] == [h.frame for h in direct if h.pad == "808"]
+
+
+def test_cli_output_format_errors_mention_midi_and_stems_do_not_vanish(tmp_path, cli):
+    src = tmp_path / "beat.py"
+    src.write_text("from beatforge import Beat\nbeat = Beat()\nbeat.track('kick', 'x...')\n")
+    r = cli("render", src, "-o", tmp_path / "b.xyz")
+    assert r.returncode == 1 and "or .mid for MIDI" in r.stderr and "Traceback" not in r.stderr
+    # --stems with MIDI output used to be ignored without a word
+    r = cli("render", src, "-o", tmp_path / "b.mid", "--stems", tmp_path / "stems")
+    assert r.returncode == 1 and "--stems writes audio files" in r.stderr
+    assert not (tmp_path / "b.mid").exists() and not (tmp_path / "stems").exists()
