@@ -66,6 +66,9 @@ def build_pack(manifest: str | Path, outdir: str | Path, *, workers: int | None 
     """
     t0 = time.perf_counter()
     pack, jobs = plan(manifest, outdir)
+    executor = make_executor(engine, workers, scheduler, dask_processes)
+    if hasattr(executor, "connect"):
+        executor.connect()   # an unreachable scheduler: an error before anything is written
     outdir = Path(outdir).resolve()
     outdir.mkdir(parents=True, exist_ok=True)
     deliver.remove_temp_files(outdir)
@@ -124,7 +127,6 @@ def build_pack(manifest: str | Path, outdir: str | Path, *, workers: int | None 
             save()
         bar.advance(running)
 
-    executor = make_executor(engine, workers, scheduler, dask_processes)
     try:
         with bar:
             executor.run(todo, on_start, on_done)

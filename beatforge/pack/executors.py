@@ -121,6 +121,24 @@ class DaskExecutor:
         self.scheduler = scheduler
         self.workers = max(1, workers or default_workers())
         self.processes = processes
+        self._client = None
+
+    def connect(self, timeout: str = "10s"):
+        """Reach the scheduler now, when one is given (so an unreachable one is a one-line error
+        before anything is written, not a traceback after the connect timeout)."""
+        if not self.scheduler or self._client is not None:
+            return
+        try:
+            from dask.distributed import Client
+        except ImportError:
+            from ..errors import BeatforgeError
+            raise BeatforgeError("--engine dask needs dask.distributed: pip install 'beatforge[dask]'") from None
+        try:
+            self._client = Client(self.scheduler, timeout=timeout)
+        except (OSError, TimeoutError, ValueError, TypeError) as e:
+            from ..errors import BeatforgeError
+            raise BeatforgeError(f"cannot reach the Dask scheduler at {self.scheduler}: "
+                                 f"{str(e).splitlines()[0] if str(e) else type(e).__name__}") from None
 
     def run(self, jobs, on_start, on_done):
         try:
@@ -131,7 +149,8 @@ class DaskExecutor:
 
         cluster = None
         if self.scheduler:
-            client = Client(self.scheduler)
+            self.connect()
+            client, self._client = self._client, None
         else:
             cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=self.processes,
                                    dashboard_address=None, silence_logs=logging.ERROR)

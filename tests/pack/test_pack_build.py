@@ -276,6 +276,29 @@ def test_dask_local_cluster_gives_the_same_bytes(reference, tmp_path):
     assert tree(tmp_path / "dask") == tree(out)
 
 
+def test_dask_scheduler_address_runs_the_pack(reference, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    manifest, out, _ = reference
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                  dashboard_address=None) as cluster:
+        result = build_pack(manifest, tmp_path / "sched", engine="dask", scheduler=cluster.scheduler_address)
+    assert result.ok, result.failed
+    assert tree(tmp_path / "sched") == tree(out)
+
+
+@pytest.mark.parametrize("address", ["tcp://127.0.0.1:1", "no-port"])
+def test_unreachable_dask_scheduler_is_one_line_and_writes_nothing(reference, tmp_path, address):
+    pytest.importorskip("distributed")
+    manifest, _, _ = reference
+    proc = _cli(["pack", manifest, "-o", tmp_path / "out", "--engine", "dask", "--scheduler", address,
+                 "--no-progress"])
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 1, stderr
+    assert stderr.startswith(f"error: cannot reach the Dask scheduler at {address}: ")
+    assert "Traceback" not in stderr and len(stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
 def _cli(args, **kw):
     env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     return subprocess.Popen([sys.executable, "-m", "beatforge", *map(str, args)], env=env,
