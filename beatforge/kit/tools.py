@@ -96,6 +96,11 @@ def describe(kit: Kit) -> str:
         if len(pad.layers) > 1:
             how = "by velocity" if pad.selection == "first" else pad.selection.replace("_", " ")
             bits.append(f"{len(pad.layers)} layers, {how}")
+        if pad.root is not None:   # melodic pads: pitches are relative to this note
+            root = float(pad.root)
+            name = (f" ({'C C# D D# E F F# G G# A A# B'.split()[int(root) % 12]}{int(root) // 12 - 1})"
+                    if root.is_integer() else "")
+            bits.append(f"root {root:g}{name}")
         if pad.choke_group is not None:
             bits.append(f"choke group {pad.choke_group}")
         if pad.choked_by:

@@ -1,4 +1,4 @@
-"""Wording of kit check reports."""
+"""Wording of kit check reports and kit show summaries."""
 
 import numpy as np
 
@@ -22,3 +22,12 @@ def test_one_uncovered_velocity_is_singular():
     issues = check_kit(kit)
     assert "pad 'a': velocity 72 falls between its layers' ranges" in issues, issues
     assert "pad 'b': velocities 61-79 fall between its layers' ranges" in issues, issues
+
+
+def test_kit_show_gives_a_melodic_pads_root():
+    from beatforge import load_kit
+    from beatforge.kit.tools import describe
+
+    text = describe(load_kit("factory"))
+    (line,) = [l for l in text.splitlines() if l.strip().startswith("808:")]
+    assert "root 24 (C1)" in line, line
