@@ -177,7 +177,10 @@ class AudioWriter:
     def _fail(self, e: BaseException):
         self._discard()
         if isinstance(e, (sf.LibsndfileError, RuntimeError, OSError)):
-            raise BeatforgeError(f"{self.path}: cannot write output ({e})") from None
+            # libsndfile names the file it opened: the temporary one, which the user never sees
+            reason = str(e).replace(f"Error opening {str(self._tmp)!r}: ", "").replace(str(self._tmp), str(self.path))
+            reason = re.sub(r"^Error\s*:\s*", "", reason)
+            raise BeatforgeError(f"{self.path}: cannot write output ({reason})") from None
         raise e
 
 

@@ -98,3 +98,14 @@ def test_render_writes_one_stem_per_track_even_when_names_clash(tmp_path):
     res = run_cli("render", tmp_path / "b.py", "-o", tmp_path / "b.wav", "--stems", tmp_path / "st", cwd=tmp_path)
     assert res.returncode == 0, res.stderr
     assert sorted(p.name for p in (tmp_path / "st").iterdir()) == ["hat_1.wav", "hat_1_2.wav"]
+
+
+def test_a_format_error_names_the_output_not_the_temporary_file(tmp_path):
+    # MPEG audio has no 96 kHz: libsndfile refuses when the (temporary) file is opened
+    with pytest.raises(BeatforgeError) as info:
+        write_audio(tmp_path / "a.mp3", SILENCE, 96000)
+    message = str(info.value)
+    assert message.startswith(f"{tmp_path / 'a.mp3'}: cannot write output (")
+    assert ".part" not in message and "Error opening" not in message, message
+    assert "sample rates" in message
+    assert list(tmp_path.iterdir()) == []
