@@ -124,6 +124,12 @@ def load_kit(spec: "str | os.PathLike | Kit") -> Kit:
     if path.exists():
         return _load_path(path.resolve())
     if looks_like_path:
+        if os.sep not in text and not text.startswith("."):
+            # "Name.h2drumkit" or "drums.sfz": also the exact file name of a kit on the search path
+            try:
+                return _load_path(find_kit(text).resolve())
+            except KitError:
+                pass
         raise KitError(f"kit {text!r} not found: no such file or folder")
     return _load_path(find_kit(text).resolve())
 

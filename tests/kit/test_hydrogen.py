@@ -180,3 +180,16 @@ def test_every_installed_kit_loads():
             kit = load_kit(d)
             assert kit.pads, d
             assert find_kit(kit.name) == d, kit.name
+
+
+def test_archive_on_the_kit_path_is_found_by_its_file_name(tmp_path, monkeypatch):
+    src = _kit_1x(tmp_path / "src" / "ArchKit")
+    (tmp_path / "kits").mkdir()
+    tar_folder(src, tmp_path / "kits" / "ArchKit.h2drumkit")
+    monkeypatch.setenv("BEATFORGE_KIT_PATH", str(tmp_path / "kits"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.chdir(tmp_path)
+    assert load_kit("ArchKit").name == "Test Kit 1x"
+    assert load_kit("ArchKit.h2drumkit").name == "Test Kit 1x"    # the file name, as README says
+    with pytest.raises(KitError, match="no such file or folder"):
+        load_kit("Nothing.h2drumkit")
