@@ -265,7 +265,7 @@ class H2Song(Playable):
         return self._kit_cache[0]
 
     def _build_kit(self):
-        from ..kit.formats.hydrogen import FRAME_RATE, instruments_to_pads
+        from ..kit.formats.hydrogen import FRAME_RATE, instruments_to_pads, ratio_pan
         from ..kit.model import Kit, Layer, Pad
         from ..kit.names import normalise
         from ..kit.resolve import find_kit
@@ -273,6 +273,7 @@ class H2Song(Playable):
 
         gain_db = 20.0 * math.log10(self.volume) if self.volume > 1e-6 else -120.0
         insts = [i for i in self.instruments.findall("instrument")]
+        silent = Sample(np.zeros((1, 1), np.float32), FRAME_RATE)
         soloed = {_int(i, "id", k) for k, i in enumerate(insts) if _text(i, "isSoloed").strip() == "true"}
         folders: dict[str, Path] = {}
         by_id: dict[int, Pad] = {}
@@ -289,14 +290,26 @@ class H2Song(Playable):
                     try:
                         folders[kit_name] = find_kit(kit_name)
                     except KitError as e:
-                        raise KitError(f"{self.path}: the song's drumkit {kit_name!r} is not installed ({e})") from None
+                        if self.kit is None:
+                            raise KitError(f"{self.path}: the song's drumkit {kit_name!r} is not installed "
+                                           f"({e}); to play the song on another kit, give one (--kit)") from None
+                        folders[kit_name] = None   # played on kit=: only names and notes are needed
                 folder = folders[kit_name]
-            one = ET.Element("instrumentList")
-            one.append(inst)
-            pads = instruments_to_pads(one, folder, None, problems)
-            if not pads:
-                continue
-            pad = next(iter(pads.values()))
+            if folder is None:
+                note = _int(inst, "midiOutNote", 36 + iid)
+                if inst.find("pan") is not None:
+                    pan = min(1.0, max(-1.0, _float(inst, "pan", 0.0)))
+                else:
+                    pan = ratio_pan(_float(inst, "pan_L", 1.0), _float(inst, "pan_R", 1.0))
+                pad = Pad(_text(inst, "name").strip() or f"instrument {iid}", [Layer(None, data=silent)],
+                          note=note if 0 <= note <= 127 else None, pan=pan)
+            else:
+                one = ET.Element("instrumentList")
+                one.append(inst)
+                pads = instruments_to_pads(one, folder, None, problems)
+                if not pads:
+                    continue
+                pad = next(iter(pads.values()))
             name, n = pad.name, 1
             while normalise(name) in taken:
                 n += 1

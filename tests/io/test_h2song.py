@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from beatforge import load_source
+from beatforge.errors import BeatforgeError
 from beatforge.io.h2song import H2Song
 from tests.conftest import write_wav
 
@@ -221,3 +222,15 @@ def test_another_kit_plays_the_instruments_by_name(song_path, impulse_kit):
     assert kit.pad("Hat Open").layers[0].path.name == "openhat.wav"
     audio = song.render(sample_rate=SR)
     assert audio.shape == (song.frames(sample_rate=SR), 2) and np.abs(audio).max() > 0
+
+
+def test_another_kit_plays_a_song_whose_drumkit_is_not_installed(song_path, impulse_kit, tmp_path, monkeypatch):
+    with_kit = load_source(song_path).replace(kit=str(impulse_kit))
+    expected = with_kit.hits(sample_rate=SR)
+    monkeypatch.setenv("BEATFORGE_KIT_PATH", str(tmp_path / "no-kits-here"))
+    song = load_source(song_path)
+    with pytest.raises(BeatforgeError, match="drumkit 'TestKit' is not installed"):
+        song.hits(sample_rate=SR)
+    moved = song.replace(kit=str(impulse_kit))
+    assert moved.hits(sample_rate=SR) == expected
+    np.testing.assert_array_equal(moved.render(sample_rate=SR), with_kit.render(sample_rate=SR))
