@@ -282,10 +282,28 @@ class Kit:
         for key in names.candidates(str(ref)):
             if key in self.pads:
                 return self.pads[key]
-        # A General MIDI name ("kick", "hh") finds the pad on that note in kits with their
-        # own note map (Hydrogen midiOutNote, SFZ key) whose pad names differ.
+        # Descriptive pad names ("Sabian Hat Closed", "Kick Low 1"): the pad whose name says it
+        # is that kind of drum, the most specific match first, in kit order among equals.
+        chain = names.group_chain(str(ref))
+        if chain:
+            grouped = [(names.name_group(p.name), p) for p in self.pads.values()]
+            for group in chain:
+                found = [(score, p) for (g, score), p in grouped if g == group]
+                if found:
+                    top = max(score for score, _ in found)
+                    return next(p for score, p in found if score == top)
+        else:
+            key = names.normalise(str(ref))
+            for pad in self.pads.values():
+                if key and key in names.normalise(pad.name):
+                    return pad
+        # Last, a General MIDI name ("kick", "hh") finds the pad on that note in kits with their
+        # own note map (Hydrogen midiOutNote, SFZ key) whose pad names say nothing.  Kits whose
+        # names do name drums are not searched by note: their notes need not follow General
+        # MIDI, and the wrong drum is worse than a clear error.
         canon = names.canonical(str(ref))
-        if canon is not None:
+        descriptive = chain and any(g for (g, _), _ in grouped)
+        if canon is not None and not descriptive:
             gm_notes = [n for n, c in names.GM_DRUMS.items() if c == canon]
             gm_notes.sort(key=lambda n: n != names.GM_NOTES.get(canon))
             for n in gm_notes:

@@ -10,7 +10,7 @@ ALIAS_GROUPS: tuple[tuple[str, ...], ...] = (
     ("snare", "sd", "sn", "snr", "snaredrum"),
     ("hat", "hh", "ch", "chh", "closedhat", "closedhihat", "hihat", "hatclosed", "hihatclosed"),
     ("openhat", "oh", "ohh", "openhihat", "hatopen", "hihatopen"),
-    ("pedalhat", "ph", "phh", "pedalhihat", "hihatpedal"),
+    ("pedalhat", "ph", "phh", "pedalhihat", "hihatpedal", "hatpedal"),
     ("clap", "cp", "handclap", "claps"),
     ("rim", "rs", "rimshot", "sidestick", "stick"),
     ("lowtom", "lt", "tomlow", "floortom", "tom3"),
@@ -81,3 +81,42 @@ def gm_note(name: str) -> int | None:
     """The General MIDI note for a pad name or alias, or None."""
     canon = canonical(name)
     return GM_NOTES.get(canon) if canon else None
+
+
+# Abbreviations found in kit pad names ("Hat 1 Op", "Hat Cl").
+_TOKEN_ALIASES = {"op": "open", "opn": "open", "cl": "closed", "cls": "closed", "pd": "pedal", "hh": "hihat"}
+_TOKENS = re.compile(r"[a-z]+|\d+")
+
+
+def name_group(name: str) -> tuple[str | None, int]:
+    """The alias group a descriptive pad name belongs to, and how long the matching part is.
+
+    Pad names in the wild carry brands, numbers and qualifiers ("Sabian Hat Closed",
+    "VariBreaks Hat 1 Op", "Kick Low 1"): every run of adjacent words (with and without
+    the numbers) is looked up, and the longest known alias wins, so "Snare Rimshot" is a
+    rim and "Cowbell" is not a ride bell.
+
+    >>> name_group("Sabian Hat Closed"), name_group("VariBreaks Hat 1 Op"), name_group("Tom 2")
+    (('hat', 9), ('openhat', 7), ('midtom', 4))
+    """
+    words = [_TOKEN_ALIASES.get(w, w) for w in _TOKENS.findall(str(name).lower())]
+    best: tuple[str | None, int] = (None, 0)
+    for seq in (words, [w for w in words if not w.isdigit()]):
+        for i in range(len(seq)):
+            for j in range(i + 1, min(len(seq), i + 4) + 1):
+                phrase = "".join(seq[i:j])
+                group = _GROUP_OF.get(phrase)
+                if group is not None and len(phrase) > best[1]:
+                    best = (group[0], len(phrase))
+    return best
+
+
+def group_chain(name: str) -> list[str]:
+    """The canonical groups to look for when asked for *name*: its own, then its fallbacks."""
+    group = _GROUP_OF.get(normalise(name))
+    chain = []
+    while group and group[0] not in chain:
+        chain.append(group[0])
+        fallback = FALLBACKS.get(group[0])
+        group = _GROUP_OF.get(fallback) if fallback else None
+    return chain

@@ -129,3 +129,41 @@ def test_kit_built_in_code():
     kit = Kit("mine")
     kit.add_pad("Blip", Sample(np.ones(16, np.float32), 48000), note=60)
     assert kit.pad(60).name == "Blip" and kit.pad("blip").layers[0].sample.frames == 16
+
+
+def _named_kit(tmp_path, pads):
+    """A kit.toml kit with the given (name, note) pads, all on one tiny sample."""
+    write_wav(tmp_path / "s.wav", np.ones(4))
+    body = "".join(f'[pads."{name}"]\nsample = "s.wav"\nnote = {note}\n' for name, note in pads)
+    (tmp_path / "kit.toml").write_text(body)
+    return load_kit(tmp_path)
+
+
+def test_descriptive_pad_names_are_found_by_kind(tmp_path):
+    # notes numbered in kit order, as many Hydrogen kits do: not General MIDI
+    names_ = ["Kick Low 1", "Kick Hard 2", "Snare 1", "Snare Rimshot", "Hand Clap", "Sabian Hat Closed",
+              "Sabian Hat Open", "VariBreaks Hat 1 Pd", "Tom 2", "Tom 1", "Floor Tom", "Paiste Bell",
+              "Cowbell", "Zildjian Crash"]
+    kit = _named_kit(tmp_path, [(n, 36 + i) for i, n in enumerate(names_)])
+    expect = {"kick": "Kick Low 1", "bd": "Kick Low 1", "sd": "Snare 1", "rs": "Snare Rimshot",
+              "cp": "Hand Clap", "hh": "Sabian Hat Closed", "oh": "Sabian Hat Open",
+              "ph": "VariBreaks Hat 1 Pd", "mt": "Tom 2", "ht": "Tom 1", "lt": "Floor Tom",
+              "cb": "Cowbell", "cr": "Zildjian Crash"}
+    assert {ref: kit.pad(ref).name for ref in expect} == expect
+    # a kind the kit does not have is an error, not whichever pad sits on its GM note
+    with pytest.raises(KitError, match="unknown pad 'rd'"):
+        kit.pad("rd")
+    assert kit.pad(38).name == "Snare 1"   # numbers still mean the kit's own notes
+
+
+def test_pads_named_by_note_only_fall_back_to_general_midi_notes(tmp_path):
+    kit = _named_kit(tmp_path, [("n36", 36), ("n38", 38), ("n42", 42)])
+    assert (kit.pad("kick").name, kit.pad("sd").name, kit.pad("hh").name) == ("n36", "n38", "n42")
+
+
+def test_name_group_prefers_the_longest_alias():
+    assert names.name_group("Snare Rimshot")[0] == "rim"
+    assert names.name_group("Cowbell")[0] == "cowbell"
+    assert names.name_group("Paiste Bell")[0] == "ridebell"
+    assert names.name_group("VariBreaks Hat 1 Op")[0] == "openhat"
+    assert names.name_group("Main")[0] is None
