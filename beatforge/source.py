@@ -76,8 +76,25 @@ def load_source(path: str | os.PathLike):
     for name in ("song", "beat"):
         obj = ns.get(name)
         if obj is not None:
+            _anchor_kit_paths(obj, p.resolve().parent)
             return obj
     raise BeatforgeError(f"{path}: defines neither `beat` nor `song` at module level")
+
+
+def _anchor_kit_paths(obj, folder: Path) -> None:
+    """Relative kit paths written in a pattern file (``kit="./mykit"``) mean beside the file,
+    wherever the command runs from; kit names and absolute paths are left alone."""
+    targets = [obj] + [getattr(sec, "beat", None) for sec in getattr(obj, "parts", {}).values()]
+    for target in targets:
+        kit = getattr(target, "kit", None)
+        if not isinstance(kit, (str, os.PathLike)):
+            continue
+        text = os.fspath(kit)
+        path = Path(text).expanduser()
+        looks_like_path = ("/" in text or os.sep in text or text.startswith(".")
+                           or path.suffix.lower() in (".sfz", ".h2drumkit", ".toml"))
+        if looks_like_path and not path.is_absolute() and (folder / path).exists():
+            target.kit = str(folder / path)
 
 
 def _line_in(exc: BaseException, path: Path) -> int | None:

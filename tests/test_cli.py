@@ -137,3 +137,17 @@ def test_missing_pattern_file_and_python_errors(cli, tmp_path):
     p.write_text("def (:\n")
     err = _error(cli("render", p, "-o", tmp_path / "o.wav"))
     assert "broken.py:1: syntax error" in err
+
+
+def test_relative_kit_path_in_a_pattern_means_beside_the_file(cli, tmp_path, impulse_kit):
+    import shutil
+    project = tmp_path / "project"
+    shutil.copytree(impulse_kit, project / "mykit")
+    (project / "beat.py").write_text('from beatforge import Beat\nbeat = Beat(kit="./mykit")\nbeat.track("kick", "x")\n')
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    r = cli("render", project / "beat.py", "-o", tmp_path / "o.wav", cwd=elsewhere)
+    assert r.returncode == 0, r.stderr
+    # a --kit given on the command line is still relative to where the command runs
+    r = cli("render", project / "beat.py", "-o", tmp_path / "o2.wav", "--kit", "./mykit", cwd=elsewhere)
+    assert r.returncode == 1 and "not found" in r.stderr
