@@ -739,6 +739,15 @@ def beat_from_midi(path: str | os.PathLike, quantize: int = 16, kit="factory"):
         raise BeatforgeError(f"quantize must be a positive whole number of steps per bar, got {quantize!r}")
     song = parse_midi(path)
     bpm = 60 / song.tempos[0][1]
+    micros = song.tempos[0][1] * 1_000_000
+    if micros.denominator == 1:
+        # a set_tempo event holds whole microseconds: 140 bpm is stored as 428571, which reads
+        # back as 140.00014; an editable beat gets the round tempo that was written
+        for digits in range(5):
+            candidate = Fraction(round(float(bpm), digits)).limit_denominator(10 ** digits)
+            if candidate > 0 and round(60_000_000 / candidate) == micros:
+                bpm = candidate
+                break
     bpm = int(bpm) if bpm.denominator == 1 else float(bpm)
     step_ticks = Fraction(song.ppq * BEATS_PER_CYCLE, quantize)
     # a file that ends on a bar line is a loop of that many bars: a note just before its end that

@@ -347,3 +347,16 @@ def test_cli_output_format_errors_mention_midi_and_stems_do_not_vanish(tmp_path,
     r = cli("render", src, "-o", tmp_path / "b.mid", "--stems", tmp_path / "stems")
     assert r.returncode == 1 and "--stems writes audio files" in r.stderr
     assert not (tmp_path / "b.mid").exists() and not (tmp_path / "stems").exists()
+
+
+@pytest.mark.parametrize("micros, bpm", [(428571, 140), (500000, 120), (631579, 95), (500001, 119.9998),
+                                         (468750, 128)])
+def test_from_midi_reads_the_round_tempo_a_set_tempo_event_was_written_from(tmp_path, micros, bpm):
+    mid = mido.MidiFile(type=0, ticks_per_beat=480)
+    mid.tracks.append(mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=micros, time=0),
+                                      mido.Message("note_on", channel=9, note=36, velocity=100, time=0),
+                                      mido.Message("note_off", channel=9, note=36, velocity=0, time=1920)]))
+    mid.save(tmp_path / "t.mid")
+    beat = Beat.from_midi(tmp_path / "t.mid")
+    assert beat.bpm == bpm
+    assert mido.bpm2tempo(beat.bpm) == micros
