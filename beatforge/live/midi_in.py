@@ -151,7 +151,9 @@ class MidiInput:
             virtual = rtmidi.MidiIn(rtapi=rtapi, name=client, queue_size_limit=QUEUE_SIZE)
             virtual.open_virtual_port(VIRTUAL_PORT)
         except Exception as err:  # rtmidi raises its own SystemError/RuntimeError subclasses
-            raise OSError(f"cannot open the {self.api.upper()} MIDI input {VIRTUAL_PORT!r}: {err}") from err
+            hint = " (is the ALSA sequencer available? or use --midi-api jack)" if self.api == "alsa" else ""
+            raise OSError(f"cannot open the {self.api.upper()} MIDI input {VIRTUAL_PORT!r}: "
+                          f"{str(err).strip().rstrip('.')}{hint}") from err
         self._attach(virtual, f"{client}:{VIRTUAL_PORT}")
         try:
             names = virtual.get_ports()

@@ -182,3 +182,18 @@ def test_stamper_recovers_arrival_times_from_rtmidi_deltas():
     for got, true in zip(out, arrivals):
         assert true - 0.0025 <= got <= true + 0.0025
     assert out[1:] == pytest.approx(arrivals[1:], abs=1e-3)
+
+
+def test_midi_input_that_cannot_open_says_so_in_one_readable_line(monkeypatch):
+    rtmidi = pytest.importorskip("rtmidi")
+    from beatforge.live.midi_in import MidiInput
+
+    def refuse(*args, **kwargs):
+        raise rtmidi.SystemError("MidiInAlsa::initialize: error creating ALSA sequencer client object.")
+
+    monkeypatch.setattr(rtmidi, "MidiIn", refuse)
+    with pytest.raises(OSError) as info:
+        MidiInput(api="alsa").open()
+    assert str(info.value) == ("cannot open the ALSA MIDI input 'beatforge': MidiInAlsa::initialize: error "
+                               "creating ALSA sequencer client object (is the ALSA sequencer available? "
+                               "or use --midi-api jack)")
