@@ -750,7 +750,7 @@ _PADS = (
     ("crash", ["crash"], 49, -8.0, []),
     ("ride", ["ride"], 51, -9.0, []),
     ("cowbell", ["cowbell"], 56, -8.0, []),
-    ("808", ["808"], 35, -4.0,
+    ("808", ["808"], 34, -4.0,   # below the General MIDI drum range (35 is a kick there)
      ["root = 24                    # C1 (32.70 Hz): play pitch=5 for F1",
       "envelope = { attack = 0.0, decay = 0.0, sustain = 1.0, release = 0.05 }",
       "gated = false", 'choke_group = "808"', 'choked_by = ["808"]      # one 808 at a time']),

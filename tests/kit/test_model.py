@@ -167,3 +167,9 @@ def test_name_group_prefers_the_longest_alias():
     assert names.name_group("Paiste Bell")[0] == "ridebell"
     assert names.name_group("VariBreaks Hat 1 Op")[0] == "openhat"
     assert names.name_group("Main")[0] is None
+
+
+def test_factory_808_is_outside_the_general_midi_drum_range():
+    kit = load_kit("factory")
+    assert kit.pad("808").note < 35          # GM drum notes start at 35 (acoustic bass drum)
+    assert kit.pad(35).name == "kick"        # so a GM file's note 35 plays a kick, not the sub bass

@@ -32,7 +32,7 @@ def test_maps_resolve_against_the_kit():
     assert notes[48].name == "808"
     assert any("tambourine" in w for w in warnings) and 50 not in notes
     default, none = resolve_notes(kit)
-    assert default[38].name == "snare" and default[35].name == "808" and none == []
+    assert default[38].name == "snare" and default[34].name == "808" and none == []
 
 
 def test_custom_map_file(tmp_path):
