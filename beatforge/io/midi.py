@@ -125,12 +125,27 @@ def _segments(source, bars) -> list[tuple[Fraction, Fraction, Fraction]]:
             sa, sb = source.seconds_at(a), source.seconds_at(b)
             if sb > sa:
                 out.append((Fraction(a) * BEATS_PER_CYCLE, sa, Fraction(b - a) * 240 / (sb - sa)))
-        merged = []
-        for seg in out:
-            if not merged or merged[-1][2] != seg[2]:
-                merged.append(seg)
-        return merged or [(Fraction(0), Fraction(0), Fraction(120))]
+        return _merge_segments(out)
     return [(Fraction(0), Fraction(0), Fraction(source.bpm))]
+
+
+def _merge_segments(segments) -> list[tuple[Fraction, Fraction, Fraction]]:
+    """Consecutive segments at the same tempo as one; 120 bpm when there are none."""
+    merged = []
+    for seg in segments:
+        if not merged or merged[-1][2] != seg[2]:
+            merged.append(seg)
+    return merged or [(Fraction(0), Fraction(0), Fraction(120))]
+
+
+def _tempo_map(source, bars) -> tuple[list[tuple[Fraction, Fraction, Fraction]], Fraction]:
+    """``(segments, end)``: the tempo segments of *source* over its first *bars* bars and where
+    they end, in quarter notes.  A source with its own tempo map or bar length (a MIDI file, a
+    Hydrogen song) gives both through ``tempo_segments(bars)``; beats and songs have 4/4 bars."""
+    if hasattr(source, "tempo_segments"):
+        segments, end = source.tempo_segments(bars)
+        return _merge_segments(segments), Fraction(end)
+    return _segments(source, bars), Fraction(bars) * BEATS_PER_CYCLE
 
 
 def _quarters(segments, seconds: Fraction) -> Fraction:
@@ -142,9 +157,18 @@ def _quarters(segments, seconds: Fraction) -> Fraction:
 
 
 def build_midi(beat, bars=None, straight: bool = False):
-    """A ``mido.MidiFile`` for *beat* (a Beat or a Song): type 1, a conductor track with the
-    tempo map, then one track per beat track (drums on channel 10; tracks on a pad with a
-    ``root`` note are melodic: their own channel, note = root + pitch)."""
+    """A ``mido.MidiFile`` for *beat*: type 1, a conductor track with the tempo map, then one
+    track per beat track (drums on channel 10; tracks on a pad with a ``root`` note are
+    melodic: their own channel, note = root + pitch).
+
+    *beat* is a Beat, or anything that plays (a Song, a MIDI file, a Hydrogen song) providing
+    ``timed_hits(bars, sample_rate, straight=...)`` (exact onsets in seconds), ``stem_names()``,
+    ``length_bars()``, ``load_kit()`` and ``name``; optionally ``tempo_segments(bars)`` (its tempo
+    map and length in quarter notes, see :func:`_tempo_map`), ``time_signatures(bars)``
+    (``[(quarter, numerator, denominator)]``, default 4/4) and ``track_settings()``
+    (``{track: (pitch, pan, gain_db)}``).  Such sources get one MIDI track per stem that plays;
+    a hit of velocity 0 is a note-off: it ends the notes still sounding on its track.
+    """
     import mido
 
     from ..sequence import timed_hits
@@ -153,17 +177,25 @@ def build_midi(beat, bars=None, straight: bool = False):
     kit = beat.load_kit()
     if hasattr(beat, "timed_hits"):
         timed = beat.timed_hits(bars, 44100, straight=straight)
-        names = list(beat.stem_names())
-        params = {}
+        playing = {hit.track for _, hit in timed if hit.velocity > 0}
+        names = [name for name in beat.stem_names() if name in playing]
+        settings = beat.track_settings() if hasattr(beat, "track_settings") else {}
+        params = {name: _TrackSettings(*value) for name, value in settings.items()}
     else:
         timed = timed_hits(beat, bars, 44100, straight=straight)
         names = [t.name for t in beat.tracks if not t.mute]
         params = {t.name: t for t in beat.tracks}
-    segments = _segments(beat, bars)
+    segments, end_q = _tempo_map(beat, bars)
+    signatures = beat.time_signatures(bars) if hasattr(beat, "time_signatures") else [(Fraction(0), 4, 4)]
+    signatures = [(Fraction(q), num, den) for q, num, den in signatures if q < end_q] or [(Fraction(0), 4, 4)]
+    offs = [(seconds, hit) for seconds, hit in timed if hit.velocity <= 0]
+    timed = [(seconds, hit) for seconds, hit in timed if hit.velocity > 0]
     quarters = [_quarters(segments, seconds) for seconds, _ in timed]
-    end_q = Fraction(bars) * BEATS_PER_CYCLE
-    ppq, _exact = choose_ppq(quarters + [end_q] + [q for q, _, _ in segments])
+    ppq, _exact = choose_ppq(quarters + [end_q] + [q for q, _, _ in segments] + [q for q, _, _ in signatures])
     end_tick = _round_half_up(end_q * ppq)
+    stops: dict[str, list[int]] = {}
+    for seconds, hit in offs:
+        stops.setdefault(hit.track, []).append(max(0, _round_half_up(_quarters(segments, seconds) * ppq)))
 
     notes, pad_map, melodic = _note_numbers(beat, kit, [h for _, h in timed])
     by_track: dict[str, list] = {name: [] for name in names}
@@ -183,13 +215,19 @@ def build_midi(beat, bars=None, straight: bool = False):
     mid = mido.MidiFile(type=1, ticks_per_beat=ppq)
     conductor = mido.MidiTrack()
     conductor.append(mido.MetaMessage("track_name", name=beat.name or "beatforge", time=0))
-    conductor.append(mido.MetaMessage("time_signature", numerator=4, denominator=4, clocks_per_click=24,
-                                      notated_32nd_notes_per_beat=8, time=0))
+    meta = [(_round_half_up(q * ppq), 0, i, ("time_signature", num, den))
+            for i, (q, num, den) in enumerate(signatures)]
+    meta += [(_round_half_up(q * ppq), 1, i, ("tempo", bpm)) for i, (q, _, bpm) in enumerate(segments)]
     now = 0
-    for q, _, bpm in segments:
-        tick = _round_half_up(q * ppq)
-        conductor.append(mido.MetaMessage("set_tempo", tempo=_tempo_us(bpm), time=tick - now))
-        conductor.append(mido.MetaMessage("text", text=f"beatforge bpm={bpm.numerator}/{bpm.denominator}", time=0))
+    for tick, _, _, event in sorted(meta):
+        if event[0] == "time_signature":
+            conductor.append(mido.MetaMessage("time_signature", numerator=event[1], denominator=event[2],
+                                              clocks_per_click=24, notated_32nd_notes_per_beat=8, time=tick - now))
+        else:
+            bpm = event[1]
+            conductor.append(mido.MetaMessage("set_tempo", tempo=_tempo_us(bpm), time=tick - now))
+            conductor.append(mido.MetaMessage("text", text=f"beatforge bpm={bpm.numerator}/{bpm.denominator}",
+                                              time=0))
         now = tick
     for note in sorted(pad_map):
         conductor.append(mido.MetaMessage("text", text=f"beatforge pad {note}={pad_map[note]}", time=0))
@@ -219,8 +257,12 @@ def build_midi(beat, bars=None, straight: bool = False):
         items.sort(key=lambda x: (x[0], x[1]))
         next_on: dict[int, int] = {}
         events = []
+        track_stops = sorted(stops.get(name, ()))
         for tick, note, hit, length, _ in reversed(items):
             gap = next_on.get(note, end_tick + default_len) - tick
+            i = bisect_right(track_stops, tick)
+            if i < len(track_stops) and track_stops[i] - tick < gap:
+                gap = track_stops[i] - tick          # a note-off on the track ends the note
             dur = min(length if length is not None else default_len, gap) if gap > 0 else 1
             dur = max(1, dur)
             next_on[note] = tick
@@ -237,6 +279,13 @@ def build_midi(beat, bars=None, straight: bool = False):
         track.append(mido.MetaMessage("end_of_track", time=max(0, end_tick - now)))
         mid.tracks.append(track)
     return mid
+
+
+@dataclass(frozen=True)
+class _TrackSettings:
+    pitch: float = 0.0
+    pan: float = 0.0
+    gain_db: float = 0.0
 
 
 def _tempo_us(bpm: Fraction) -> int:
@@ -314,6 +363,7 @@ class MidiSong:
     track_params: dict[int, tuple[float, float, float]] = field(default_factory=dict)
     name: str | None = None
     melodic: dict[int, tuple[str, int]] = field(default_factory=dict)   # track -> (pad, root)
+    time_signature: tuple[int, int] = (4, 4)                             # the first one (a bar)
 
 
 def read_smf(data: bytes) -> tuple[int, int, list[list[tuple]]]:
@@ -532,7 +582,7 @@ def parse_midi(path: str | os.PathLike) -> MidiSong:
     num, den = time_sig or (4, 4)
     bar_ticks = max(1, ppq * 4 * num // max(1, den))
     return MidiSong(ppq, tempos, out_notes, names, end_tick, bar_ticks, pad_map, track_params, song_name,
-                    melodic)
+                    melodic, (num, den))
 
 
 def _exact_seconds_per_quarter(us: int, exact_bpm: list[Fraction]) -> Fraction:
@@ -650,13 +700,25 @@ class MidiBeat(Playable):
 
     def hits(self, bars=None, sample_rate: int = 44100) -> list[Hit]:
         """The file's notes as hits on this beat's kit, within *bars* bars, sorted by frame."""
+        return self._hits(bars, sample_rate)
+
+    def timed_hits(self, bars=None, sample_rate: int = 44100, *, straight: bool = False):
+        """``[(exact onset seconds, Hit)]`` like :meth:`hits`; ``straight=True`` leaves out the swing."""
+        onsets: list[Fraction] = []
+        hits = self._hits(bars, sample_rate, straight=straight, onsets=onsets)
+        return list(zip(onsets, hits))
+
+    def _hits(self, bars, sample_rate: int, straight: bool = False, onsets: list | None = None) -> list[Hit]:
+        """The hits; with *onsets* (a list), also the exact onset of each, in seconds, in the same order."""
         from ..errors import KitError
 
         bars = self.length_bars() if bars is None else bars
         end = Fraction(bars) * self.song.bar_ticks
         kit = self.load_kit()
         frame_at = self._frame_function(sample_rate)
-        swung = (lambda t: t) if float(self.swing) == 50 else self._swung
+        swung = (lambda t: t) if straight or float(self.swing) == 50 else self._swung
+        tmap = self._tempo_map() if onsets is not None else None
+        timed = []
         names = self.song.track_names
         params = self.song.track_params
         refs: dict[int, object] = {}
@@ -674,6 +736,8 @@ class MidiBeat(Playable):
                 pitch, pan, gain_db = params.get(n.track, (0.0, 0.0, 0.0))
                 append(Hit(start, names[n.track], pad_name, float(n.velocity), pitch + n.note - root, pan, gain_db,
                            None, length))
+                if tmap is not None:
+                    timed.append(_seconds(tmap, swung(n.tick)))
                 continue
             ref = refs.get(n.note)
             if ref is None:
@@ -696,13 +760,45 @@ class MidiBeat(Playable):
                 length = max(0, frame_at(swung(n.tick + n.length)) - start)
             pitch, pan, gain_db = params.get(n.track, (0.0, 0.0, 0.0))
             append(Hit(start, names[n.track], ref, float(n.velocity), pitch, pan, gain_db, None, length))
+            if tmap is not None:
+                timed.append(_seconds(tmap, swung(n.tick)))
         if missing:
             listed = ", ".join(f"{note} ({count}x)" for note, count in sorted(missing.items()))
             where = self.path or "MIDI file"
             warnings.warn(f"{where}: kit {kit.name!r} has no pad for MIDI notes {listed}; skipped",
                           MidiWarning, stacklevel=2)
+        if tmap is not None:
+            order = sorted(range(len(out)), key=lambda i: out[i].frame)
+            onsets[:] = [timed[i] for i in order]
+            return [out[i] for i in order]
         out.sort(key=lambda h: h.frame)
         return out
+
+    # -- MIDI export ----------------------------------------------------------------------------
+    def tempo_segments(self, bars=None):
+        """``(segments, end)``: ``(start quarter, start seconds, bpm)`` per tempo of the file (the
+        bpm override applied) within *bars* bars, and where those bars end, in quarter notes."""
+        bars = self.length_bars() if bars is None else bars
+        ppq = self.song.ppq
+        end = Fraction(bars) * self.song.bar_ticks
+        ticks, starts, spts = self._tempo_map()
+        segments = [(Fraction(t, ppq), s0, 60 / (spt * ppq)) for t, s0, spt in zip(ticks, starts, spts) if t < end]
+        return segments, end / ppq
+
+    def time_signatures(self, bars=None):
+        num, den = self.song.time_signature
+        return [(Fraction(0), num, den)]
+
+    def track_settings(self) -> dict[str, tuple[float, float, float]]:
+        """``{track: (pitch, pan, gain_db)}`` the file gave its tracks (beatforge's own export)."""
+        names = self.song.track_names
+        return {names[i]: tuple(v) for i, v in self.song.track_params.items() if i < len(names)}
+
+    def to_midi(self, path, bars: int | None = None, straight: bool = False):
+        """Write the file again as beatforge exports beats (see the module docs): the tempo map
+        scaled by ``bpm``, swing baked into the note positions (``straight=True``: as written),
+        the track names kept, the notes on the pads this beat's kit plays them with."""
+        return write_midi(self, path, bars=bars, straight=straight)
 
     def __repr__(self):
         return (f"MidiBeat({self.name!r}, bpm={float(self.bpm):g}, kit={self.kit!r}, "

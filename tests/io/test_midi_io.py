@@ -360,3 +360,93 @@ def test_from_midi_reads_the_round_tempo_a_set_tempo_event_was_written_from(tmp_
     beat = Beat.from_midi(tmp_path / "t.mid")
     assert beat.bpm == bpm
     assert mido.bpm2tempo(beat.bpm) == micros
+
+
+# ------------------------------------------------------------------------------------------
+# a MIDI file exported again (MidiBeat.to_midi)
+
+
+def _on_ticks(track):
+    now, out = 0, []
+    for m in track:
+        now += m.time
+        if m.type == "note_on" and m.velocity > 0:
+            out.append(now)
+    return out
+
+
+def test_midi_file_exports_again_with_the_bpm_override_and_lands_on_the_same_frames(tmp_path, impulse_kit):
+    src = MidiBeat.from_file(_tempo_file(tmp_path / "t.mid", 1), kit=str(impulse_kit)).replace(bpm=90)
+    out = tmp_path / "again.mid"
+    assert src.to_midi(out) == out
+    mid = mido.MidiFile(out)
+    assert mid.type == 1 and [t.name for t in mid.tracks] == ["t", "Kick", "Hat"]      # named after the file
+    # 120 then 240 bpm in the file, scaled to start at 90: 90 then 180
+    assert [m.tempo for m in mid.tracks[0] if m.type == "set_tempo"] == [666667, 333333]
+    assert {m.channel for t in mid.tracks[1:] for m in t if m.type == "note_on"} == {9}
+    assert [len(_on_ticks(t)) for t in mid.tracks[1:]] == [3, 6]
+    back = MidiBeat.from_file(out, kit=str(impulse_kit))
+    for sr in (44100, 48000):
+        assert _frames(back.hits(sample_rate=sr)) == _frames(src.hits(sample_rate=sr))
+        assert back.frames(sample_rate=sr) == src.frames(sample_rate=sr)
+    np.testing.assert_array_equal(back.render(sample_rate=48000), src.render(sample_rate=48000))
+
+
+def test_beatforge_midi_exported_again_is_the_same_file(tmp_path, impulse_kit):
+    beat = _beat(impulse_kit, bpm=97.3)
+    first = tmp_path / "first.mid"
+    beat.to_midi(first, straight=True)
+    again = MidiBeat.from_file(first, kit=str(impulse_kit))
+    assert midi_bytes(again) == first.read_bytes()       # names, pan/gain text, notes, lengths, tempo
+
+
+def test_midi_file_export_bakes_in_swing_unless_straight(tmp_path, impulse_kit):
+    straight_file = tmp_path / "s.mid"
+    _beat(impulse_kit, bpm=92).to_midi(straight_file, straight=True)
+    swung = MidiBeat.from_file(straight_file, kit=str(impulse_kit)).replace(swing=56)
+    swung.to_midi(tmp_path / "swung.mid")
+    mid = mido.MidiFile(tmp_path / "swung.mid")
+    assert mid.ticks_per_beat == 4800
+    assert _on_ticks(mid.tracks[1])[:2] == [0, 2400 + 1344]
+    back = MidiBeat.from_file(tmp_path / "swung.mid", kit=str(impulse_kit))
+    assert _frames(back.hits(sample_rate=44100)) == _frames(swung.hits(sample_rate=44100))
+    assert _frames(back.hits(sample_rate=44100)) == _frames(_beat(impulse_kit, bpm=92).hits(sample_rate=44100))
+    swung.to_midi(tmp_path / "plain.mid", straight=True)
+    assert (tmp_path / "plain.mid").read_bytes() == straight_file.read_bytes()
+
+
+def test_midi_file_export_keeps_bars_and_time_signature(tmp_path, impulse_kit):
+    mid = mido.MidiFile(type=1, ticks_per_beat=96)
+    mid.tracks.append(mido.MidiTrack([mido.MetaMessage("time_signature", numerator=3, denominator=4, time=0),
+                                      mido.MetaMessage("set_tempo", tempo=600000, time=0)]))
+    notes = mido.MidiTrack([mido.MetaMessage("track_name", name="Waltz", time=0)])
+    for i in range(9):
+        notes.append(mido.Message("note_on", channel=9, note=36 if i % 3 == 0 else 42, velocity=80, time=0 if i == 0
+                                  else 86))
+        notes.append(mido.Message("note_off", channel=9, note=36 if i % 3 == 0 else 42, velocity=0, time=10))
+    mid.tracks.append(notes)
+    mid.save(tmp_path / "w.mid")
+    src = MidiBeat.from_file(tmp_path / "w.mid", kit=str(impulse_kit))
+    assert src.length_bars() == 3
+    src.to_midi(tmp_path / "two.mid", bars=2)
+    out = mido.MidiFile(tmp_path / "two.mid")
+    sig = [m for m in out.tracks[0] if m.type == "time_signature"]
+    assert [(m.numerator, m.denominator) for m in sig] == [(3, 4)]
+    assert all(sum(m.time for m in t) == 2 * 3 * out.ticks_per_beat for t in out.tracks)
+    back = MidiBeat.from_file(tmp_path / "two.mid", kit=str(impulse_kit))
+    assert back.length_bars() == 2
+    assert _frames(back.hits(sample_rate=48000)) == _frames(src.hits(bars=2, sample_rate=48000))
+
+
+def test_cli_exports_a_midi_file_again(tmp_path, impulse_kit, cli):
+    path = _tempo_file(tmp_path / "in.mid", 0)
+    r = cli("render", path, "-o", tmp_path / "out.mid", "--kit", impulse_kit, "--bpm", 60)
+    assert r.returncode == 0, r.stderr
+    mid = mido.MidiFile(tmp_path / "out.mid")
+    assert mid.type == 1 and [t.name for t in mid.tracks[1:]] == ["drums"]      # a type 0 file: one stem
+    assert [m.tempo for m in mid.tracks[0] if m.type == "set_tempo"] == [1000000, 500000]
+    assert {m.channel for m in mid.tracks[1] if m.type == "note_on"} == {9}
+    assert len(_on_ticks(mid.tracks[1])) == 9
+    r = cli("render", path, "-o", tmp_path / "missing" / "out.mid", "--kit", impulse_kit)
+    assert r.returncode == 1 and r.stderr.startswith("error:") and len(r.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in r.stderr and not (tmp_path / "missing").exists()
