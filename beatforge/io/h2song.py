@@ -34,6 +34,9 @@ What is played, and how it maps (Hydrogen 1.x semantics):
 
 Randomness (humanize, probability, random pitch) comes from one generator seeded with
 ``seed``: the same seed gives the same render, as Hydrogen never does.
+
+``to_midi`` writes the song as a Standard MIDI File through :mod:`beatforge.io.midi`: one
+track per instrument that plays, on its MIDI out note, the tempo markers in the tempo map.
 """
 
 from __future__ import annotations
@@ -115,6 +118,7 @@ class H2Song(Playable):
         self.seed = seed
         self.bars = bars
         self._kit_cache = None
+        self._notes_only = False        # MIDI export: instruments whose drumkit is missing keep names and notes
         self.ratio_pan_law = ratio_pan_law
         if swing_rule not in SWING_RULES:
             raise BeatforgeError(f"swing_rule must be one of {', '.join(SWING_RULES)}, got {swing_rule!r}")
@@ -290,7 +294,7 @@ class H2Song(Playable):
                     try:
                         folders[kit_name] = find_kit(kit_name)
                     except KitError as e:
-                        if self.kit is None:
+                        if self.kit is None and not self._notes_only:
                             raise KitError(f"{self.path}: the song's drumkit {kit_name!r} is not installed "
                                            f"({e}); to play the song on another kit, give one (--kit)") from None
                         folders[kit_name] = None   # played on kit=: only names and notes are needed
@@ -368,11 +372,18 @@ class H2Song(Playable):
     # -- sequencing -----------------------------------------------------------------------------
     def hits(self, bars=None, sample_rate: int = 44100) -> list[Hit]:
         """Every note of the song order as a hit, sorted by frame (see the module docs for the rules)."""
+        return [hit for _, hit in self.timed_hits(bars, sample_rate)]
+
+    def timed_hits(self, bars=None, sample_rate: int = 44100, *, straight: bool = False):
+        """``[(exact onset seconds, Hit)]``, sorted like :meth:`hits`.  Hydrogen's timing offsets are
+        whole frames at *sample_rate*, so the onset is ``(tick position + offsets) / sample_rate``;
+        ``straight=True`` leaves them out (no swing, humanize time or lead/lag: the plain grid).
+        A note-off is a hit of velocity 0 on its instrument's ``note-off`` pad."""
         pads = self._instrument_pads()
         starts = self.column_starts(bars)
         tmap = self._tempo_map(sample_rate, starts)
         rng = np.random.default_rng(self.seed)
-        out: list[tuple[int, int, Hit]] = []
+        out: list[tuple[int, int, Fraction, Hit]] = []
         order = 0
         for column in range(len(starts) - 1):
             start = starts[column]
@@ -384,13 +395,14 @@ class H2Song(Playable):
                     if not 0 <= note.position < min(size, pattern.size):
                         continue
                     order += 1
-                    hit = self._hit(note, start, tmap, pads, rng, sample_rate)
-                    if hit is not None:
-                        out.append((hit.frame, order, hit))
+                    timed = self._hit(note, start, tmap, pads, rng, sample_rate, straight)
+                    if timed is not None:
+                        out.append((timed[1].frame, order, timed[0], timed[1]))
         out.sort(key=lambda h: (h[0], h[1]))
-        return [h for _, _, h in out]
+        return [(seconds, hit) for _, _, seconds, hit in out]
 
-    def _hit(self, note: H2Note, column_start: int, tmap, pads, rng, sample_rate) -> Hit | None:
+    def _hit(self, note: H2Note, column_start: int, tmap, pads, rng, sample_rate,
+             straight: bool = False) -> tuple[Fraction, Hit] | None:
         # draw every random number a note may need, always in the same order, so one note's
         # settings never shift the randomness of the others
         u_prob = rng.random()
@@ -407,21 +419,25 @@ class H2Song(Playable):
         frame = seconds_to_frame(base / sample_rate, sample_rate)
         offset = 0
         p = note.position
-        if self.swing_factor > 0 and p % (MAX_NOTES // 16) == 0 and p % (MAX_NOTES // 8) != 0:
+        if straight:
+            pass
+        elif self.swing_factor > 0 and p % (MAX_NOTES // 16) == 0 and p % (MAX_NOTES // 8) != 0:
             later = self._frame_pos(tmap, tick + Fraction(MAX_NOTES, 32))
             if self.swing_rule == "h2cli-1.2.0-beta":
                 # that release scales the absolute frame, not the distance (clamped below to -2000)
                 offset += int(later * Fraction(self.swing_factor) - base)
             else:
                 offset += int((later - base) * Fraction(self.swing_factor))
-        if self.humanize_time:
+        if self.humanize_time and not straight:
             offset += int(g_time * self.humanize_time * MAX_TIME_HUMANIZE)
-        if note.lead_lag:
+        if note.lead_lag and not straight:
             offset += int((self._frame_pos(tmap, tick + LEAD_LAG_TICKS) - base) * Fraction(note.lead_lag))
         offset = max(-MAX_TIME_HUMANIZE, min(MAX_TIME_HUMANIZE, offset))
+        # the offset is whole frames, so rounding base + offset is the rounded base + offset
         frame = max(0, frame + offset)
+        seconds = max(Fraction(0), (base + offset) / sample_rate)
         if note.note_off:
-            return Hit(frame=frame, track=pad.name, pad=f"{pad.name} note-off", velocity=0.0)
+            return seconds, Hit(frame=frame, track=pad.name, pad=f"{pad.name} note-off", velocity=0.0)
         velocity = note.velocity
         if self.humanize_velocity:
             velocity = min(1.0, max(0.0, velocity + self.humanize_velocity * g_vel - self.humanize_velocity / 2))
@@ -434,8 +450,52 @@ class H2Song(Playable):
             end = seconds_to_frame(self._frame_pos(tmap, tick + note.length) / sample_rate, sample_rate)
             length = max(0, end - seconds_to_frame(base / sample_rate, sample_rate))
         pan, gain_db = self._pan(pad, note.pan)
-        return Hit(frame=frame, track=pad.name, pad=pad.name, velocity=velocity * 127.0, pitch=pitch,
-                   pan=pan, gain_db=gain_db, length=length)
+        return seconds, Hit(frame=frame, track=pad.name, pad=pad.name, velocity=velocity * 127.0, pitch=pitch,
+                            pan=pan, gain_db=gain_db, length=length)
+
+    # -- MIDI export ----------------------------------------------------------------------------
+    def tempo_segments(self, bars=None):
+        """``(segments, end)``: ``(start quarter, start seconds, bpm)`` at the song's tempo and each
+        tempo marker within *bars* columns, and where those columns end, in quarter notes."""
+        starts = self.column_starts(bars)
+        ticks, seconds, spts = self._tempo_map(1, starts)       # at one frame per second: seconds
+        segments = [(Fraction(t, TICKS_PER_QUARTER), s0, 60 / (spt * TICKS_PER_QUARTER))
+                    for t, s0, spt in zip(ticks, seconds, spts)]
+        return segments, Fraction(starts[-1], TICKS_PER_QUARTER)
+
+    def time_signatures(self, bars=None):
+        """``[(quarter, numerator, denominator)]``: each column's length as a time signature where it
+        changes (2/4 for a 96-tick pattern, 3/8 for 72 ticks); lengths no signature can say are left out."""
+        starts = self.column_starts(bars)
+        out = []
+        for a, b in zip(starts, starts[1:]):
+            quarters = Fraction(b - a, TICKS_PER_QUARTER)
+            for den in (4, 8, 16, 32):
+                num = quarters * den / 4
+                if num.denominator == 1 and 1 <= num <= 255:
+                    if not out or out[-1][1:] != (int(num), den):
+                        out.append((Fraction(a, TICKS_PER_QUARTER), int(num), den))
+                    break
+        return out or [(Fraction(0), 4, 4)]
+
+    def to_midi(self, path, bars: int | None = None, straight: bool = False):
+        """Write the song as a type 1 Standard MIDI File (see :mod:`beatforge.io.midi`): one track per
+        instrument that plays, named after it, on the instrument's MIDI out note (the kit pad's note
+        when played on another kit, else its General MIDI note), tempo markers in the tempo map,
+        velocities and note lengths from the notes.  Swing, humanize and lead/lag are baked into the
+        note positions; ``straight=True`` exports the plain grid.  ``bars`` counts columns."""
+        from .midi import write_midi
+
+        song = self
+        if self.kit is None:
+            try:
+                self.load_kit()
+            except KitError:
+                # the notes need no samples: a song whose drumkit is not installed exports too
+                song = copy.copy(self)
+                song._kit_cache = None
+                song._notes_only = True
+        return write_midi(song, path, bars=bars, straight=straight)
 
     def _pan(self, pad, note_pan: float) -> tuple[float, float]:
         """Hydrogen's pan (the note pans within the range the instrument's pan leaves) under its

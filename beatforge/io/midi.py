@@ -15,6 +15,10 @@ Export (:func:`write_midi`, ``Beat.to_midi``)
     ``beatforge bpm=N/D`` text event, which the importer uses when it agrees with the tempo
     event, so export -> import puts every hit on its original frame at any tempo.
     The bytes depend only on the beat (no dates, no dict order).
+    Songs, MIDI files (``MidiBeat.to_midi``: the tempo map scaled by the bpm override, the
+    first time signature kept) and Hydrogen songs (``H2Song.to_midi``: tempo markers, a time
+    signature per pattern length) export through the same :func:`build_midi`, one MIDI track
+    per stem that plays.
 
 Import (:func:`read_midi`, ``load_source("x.mid")``)
     Type 0 and 1 (type 2: each track is laid after the previous one).  Every note-on

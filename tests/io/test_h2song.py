@@ -234,3 +234,154 @@ def test_another_kit_plays_a_song_whose_drumkit_is_not_installed(song_path, impu
     moved = song.replace(kit=str(impulse_kit))
     assert moved.hits(sample_rate=SR) == expected
     np.testing.assert_array_equal(moved.render(sample_rate=SR), with_kit.render(sample_rate=SR))
+
+
+# ------------------------------------------------------------------------------------------
+# MIDI export
+
+
+def _plain(song):
+    """The song without swing and lead/lag: what its straight MIDI export holds."""
+    import dataclasses
+
+    plain = song.replace(swing=50)
+    plain.patterns = {k: dataclasses.replace(p, notes=[dataclasses.replace(n, lead_lag=0.0) for n in p.notes])
+                      for k, p in song.patterns.items()}
+    return plain
+
+
+def _notes(track):
+    now, out = 0, []
+    for m in track:
+        now += m.time
+        if m.type == "note_on" and m.velocity > 0:
+            out.append((now, m.note, m.velocity))
+        elif m.type in ("note_on", "note_off"):
+            out.append((now, m.note, 0))
+    return out
+
+
+def test_midi_export_tracks_notes_tempo_map_and_lengths(song_path, tmp_path):
+    import mido
+
+    song = load_source(song_path)
+    path = song.to_midi(tmp_path / "song.mid", straight=True)
+    mid = mido.MidiFile(path)
+    assert mid.type == 1 and mid.ticks_per_beat == 960          # 48 ticks per quarter: 20 MIDI ticks each
+    assert [t.name for t in mid.tracks] == ["fixture", "Kick", "Snare", "Hat Closed", "Hat Open", "Tom"]
+    conductor = mid.tracks[0]
+    tempo, now = [], 0
+    for m in conductor:
+        now += m.time
+        if m.type == "set_tempo":
+            tempo.append((now, m.tempo))
+    assert tempo == [(0, 500000), (576 * 20, 1000000)]          # the tempo marker at column 3
+    sig = [(m.numerator, m.denominator) for m in conductor if m.type == "time_signature"]
+    assert sig == [(4, 4), (2, 4)]                              # the last column is a 96-tick pattern
+    assert all(sum(m.time for m in t) == 672 * 20 for t in mid.tracks)
+    assert {m.channel for t in mid.tracks[1:] for m in t if m.type in ("note_on", "note_off")} == {9}
+    ons = {t.name: [n for n in _notes(t) if n[2]] for t in mid.tracks[1:]}
+    # each instrument on its midiOutNote (36 + id in the fixture)
+    assert {name: {n for _, n, _ in notes} for name, notes in ons.items()} == {
+        "Kick": {36}, "Snare": {37}, "Hat Closed": {38}, "Hat Open": {39}, "Tom": {40}}
+    assert {name: len(notes) for name, notes in ons.items()} == {
+        "Kick": 8, "Snare": 3, "Hat Closed": 1, "Hat Open": 1, "Tom": 2}
+    assert [t for t, _, v in ons["Kick"] if v == 64] == [12 * 20, (192 + 12) * 20]   # velocity 0.5
+    assert {v for notes in ons.values() for _, _, v in notes} == {64, 102}            # 0.8 x 127
+    tom = _notes([t for t in mid.tracks if t.name == "Tom"][0])
+    bar = 2 * 192 * 20
+    # length 12 ticks (240 MIDI ticks); no length: a 32nd note; the note-off is not a note
+    assert tom == [(bar + 96 * 20, 40, 102), (bar + 108 * 20, 40, 0), (bar + 144 * 20, 40, 102),
+                   (bar + 144 * 20 + 120, 40, 0)]
+
+
+def test_midi_export_plays_back_on_the_same_frames(song_path, tmp_path):
+    from fractions import Fraction
+
+    from beatforge.io.midi import MidiBeat
+
+    song = load_source(song_path)
+    song.to_midi(tmp_path / "song.mid", straight=True)
+    direct = _plain(song)
+    back = MidiBeat.from_file(tmp_path / "song.mid", kit=song.load_kit())
+    bars = Fraction(672, 192)                 # the MIDI file's 4/4 bars (the song has 3.5)
+    assert back.length_bars() == 4
+    for sr in (SR, 44100):
+        a = [(h.frame, h.track) for h in back.hits(bars=bars, sample_rate=sr)]
+        b = [(h.frame, h.track) for h in direct.hits(sample_rate=sr) if h.velocity > 0]
+        assert a == b and len(a) == 15
+        assert back.frames(bars=bars, sample_rate=sr) == direct.frames(sample_rate=sr)
+    vel = {(h.frame, h.track): h.velocity for h in back.hits(bars=bars, sample_rate=SR)}
+    assert all(abs(vel[(h.frame, h.track)] - h.velocity) <= 0.5 for h in direct.hits(sample_rate=SR) if h.velocity)
+    # the impulse instruments sound on those frames in the audio too
+    audio = back.render(bars=bars, sample_rate=SR)
+    onsets = set(np.flatnonzero(np.abs(np.diff(audio[:, 0], prepend=0)) > 0.3).tolist())
+    frames = {h.frame for h in direct.hits(sample_rate=SR) if h.track in ("Kick", "Snare", "Hat Closed")}
+    assert len(frames) == 11 and frames <= onsets
+
+
+def test_midi_export_bakes_in_swing_and_lead_lag_and_is_seeded(song_path, tmp_path):
+    import mido
+
+    song = load_source(song_path)
+    song.to_midi(tmp_path / "swung.mid")
+    mid = mido.MidiFile(tmp_path / "swung.mid")
+    kick = [t for t, _, v in _notes([t for t in mid.tracks if t.name == "Kick"][0]) if v]
+    qpt = mid.ticks_per_beat / 48                             # MIDI ticks per Hydrogen tick
+    # the swung off-16th: a 32nd x 0.5 later; lead/lag 0.5: 2.5 ticks later (whole frames at 44.1 kHz)
+    assert abs(kick[1] - (12 + 3) * qpt) <= 1 and abs(kick[2] - (48 + 2.5) * qpt) <= 1
+    song.humanize_time, song.humanize_velocity = 0.5, 0.3
+    a = song.to_midi(tmp_path / "a.mid").read_bytes()
+    assert song.to_midi(tmp_path / "b.mid").read_bytes() == a
+    assert song.replace(seed=5).to_midi(tmp_path / "c.mid").read_bytes() != a
+    # straight: the plain grid, whatever the humanize of time
+    song.humanize_velocity = 0
+    assert song.to_midi(tmp_path / "s.mid", straight=True).read_bytes() == \
+        load_source(song_path).to_midi(tmp_path / "s2.mid", straight=True).read_bytes()
+
+
+def test_midi_export_of_some_columns(song_path, tmp_path):
+    import mido
+
+    song = load_source(song_path)
+    song.render(tmp_path / "two.mid", bars=2)       # render() writes MIDI for a .mid path
+    mid = mido.MidiFile(tmp_path / "two.mid")
+    assert [m.tempo for m in mid.tracks[0] if m.type == "set_tempo"] == [500000]
+    assert all(sum(m.time for m in t) == 2 * 192 * mid.ticks_per_beat // 48 for t in mid.tracks)
+    assert [t.name for t in mid.tracks[1:]] == ["Kick", "Snare"]
+
+
+def test_cli_exports_a_song_to_midi(song_path, tmp_path, cli):
+    import mido
+
+    env = {"BEATFORGE_KIT_PATH": os.environ["BEATFORGE_KIT_PATH"]}
+    r = cli("render", song_path, "-o", tmp_path / "song.mid", env=env)
+    assert r.returncode == 0, r.stderr
+    mid = mido.MidiFile(tmp_path / "song.mid")
+    assert [t.name for t in mid.tracks[1:]] == ["Kick", "Snare", "Hat Closed", "Hat Open", "Tom"]
+    assert len([m for m in mid.tracks[0] if m.type == "set_tempo"]) == 2
+    assert sum(1 for t in mid.tracks for m in t if m.type == "note_on" and m.velocity and m.channel == 9) == 15
+    # the notes need no samples: the same file when the song's drumkit is not installed
+    r = cli("render", song_path, "-o", tmp_path / "nokit.mid", env={"BEATFORGE_KIT_PATH": str(tmp_path / "none")})
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "nokit.mid").read_bytes() == (tmp_path / "song.mid").read_bytes()
+    r = cli("render", song_path, "-o", tmp_path / "nowhere" / "song.mid", env=env)
+    assert r.returncode == 1 and r.stderr.startswith("error:") and len(r.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in r.stderr and not (tmp_path / "nowhere").exists()
+
+
+@pytest.mark.skipif(not os.path.isdir("/usr/share/hydrogen"), reason="Hydrogen is not installed")
+@pytest.mark.parametrize("path", DEMOS, ids=[Path(p).stem for p in DEMOS])
+def test_demo_songs_export_to_midi_and_play_back_on_the_same_frames(path, tmp_path):
+    from fractions import Fraction
+
+    from beatforge.io.midi import MidiBeat
+
+    song = H2Song.from_file(path)
+    song.to_midi(tmp_path / "demo.mid", straight=True)
+    back = MidiBeat.from_file(tmp_path / "demo.mid", kit=song.load_kit())
+    bars = Fraction(song.column_starts()[-1], 192)
+    direct = [(h.frame, h.track) for _, h in song.timed_hits(straight=True) if h.velocity > 0]
+    assert direct and back.hits(bars=bars) == sorted(back.hits(bars=bars), key=lambda h: h.frame)
+    assert sorted((h.frame, h.track) for h in back.hits(bars=bars)) == sorted(direct)
+    assert back.frames(bars=bars) == song.frames()
