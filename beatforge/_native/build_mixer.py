@@ -52,6 +52,8 @@ int bf_mix(bf_voice *voices, int64_t nvoices, float *out, int64_t nframes,
 int bf_abi_size(void);
 int64_t bf_find_free(const bf_voice *voices, int64_t nvoices, int64_t start);
 int64_t bf_count_active(const bf_voice *voices, int64_t nvoices);
+void bf_float_to_pcm16(const float *in, int16_t *out, int64_t n);
+void bf_float_to_pcm24(const float *in, int32_t *out, int64_t n);
 """
 
 # Portable flags only (wheels must run on any x86-64/arm64): no -march=native, no -ffast-math

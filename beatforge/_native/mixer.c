@@ -540,3 +540,27 @@ int64_t bf_count_active(const bf_voice *voices, int64_t nvoices)
         n += (voices[j].data != NULL && !voices[j].done);
     return n;
 }
+
+/* float -> PCM, as libsndfile converts float input for 16/24-bit files: x * 2^31 (exact in
+ * float), rounded half to even, saturated to [-2^31, 2147483520] (the last float below 2^31),
+ * then the top 16 bits, or the top 24 bits kept in place.  NaN saturates low, as the x86
+ * float -> int conversion numpy's reference uses does.  One pass, no allocation. */
+static inline int32_t pcm32(float x)
+{
+    float v = x * 2147483648.0f;
+    if (!(v >= -2147483648.0f)) return INT32_MIN;
+    if (v > 2147483520.0f) v = 2147483520.0f;
+    return (int32_t)lrintf(v);
+}
+
+void bf_float_to_pcm16(const float *restrict in, int16_t *restrict out, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++)
+        out[i] = (int16_t)(pcm32(in[i]) >> 16);
+}
+
+void bf_float_to_pcm24(const float *restrict in, int32_t *restrict out, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++)
+        out[i] = (int32_t)((uint32_t)pcm32(in[i]) & 0xFFFFFF00u);
+}

@@ -64,4 +64,10 @@ int64_t bf_find_free(const bf_voice *voices, int64_t nvoices, int64_t start);
 /* Number of voices with data != NULL and !done. */
 int64_t bf_count_active(const bf_voice *voices, int64_t nvoices);
 
+/* n float samples -> 16-bit PCM (int16) or 24-bit PCM left-aligned in int32 (low byte 0),
+ * the integers libsndfile writes for float input to PCM_16 / PCM_24 files.
+ * beatforge/io/audio.py has the numpy reference. */
+void bf_float_to_pcm16(const float *in, int16_t *out, int64_t n);
+void bf_float_to_pcm24(const float *in, int32_t *out, int64_t n);
+
 #endif

@@ -3,21 +3,44 @@
 from __future__ import annotations
 
 import functools
+import importlib
 import os
 from pathlib import Path
 from typing import Callable
 
 from ..errors import KitError
-from .formats.folder import load_folder
-from .formats.toml import declared_name as toml_declared_name, load_toml
 from .model import Kit
 from .names import normalise
+
+
+def _lazy(module: str, function: str) -> Callable:
+    """*function* of the format module *module*, imported on first call: a render imports only
+    the reader of the kit it plays (the XML and TOML parsers are a noticeable part of start-up)."""
+    def call(*args, **kwargs):
+        return getattr(importlib.import_module(module, __package__), function)(*args, **kwargs)
+    call.__name__ = call.__qualname__ = function
+    return call
+
+
+def _is_hydrogen(p: Path) -> bool:
+    if p.is_dir():
+        return (p / "drumkit.xml").is_file()
+    return p.is_file() and p.suffix.lower() == ".h2drumkit"
+
+
+def _is_sfz(p: Path) -> bool:
+    if p.is_file():
+        return p.suffix.lower() == ".sfz"
+    return p.is_dir() and any(q.suffix.lower() == ".sfz" and q.is_file() for q in p.iterdir())
+
 
 # (name, does this path hold such a kit?, loader).  Checked in order; the first match loads.
 Loader = Callable[[Path], Kit]
 FORMATS: list[tuple[str, Callable[[Path], bool], Loader]] = [
-    ("kit.toml", lambda p: p.is_dir() and (p / "kit.toml").is_file(), load_toml),
-    ("folder", lambda p: p.is_dir(), load_folder),
+    ("kit.toml", lambda p: p.is_dir() and (p / "kit.toml").is_file(), _lazy(".formats.toml", "load_toml")),
+    ("hydrogen", _is_hydrogen, _lazy(".formats.hydrogen", "load_hydrogen")),
+    ("sfz", _is_sfz, _lazy(".formats.sfz", "load_sfz")),
+    ("folder", lambda p: p.is_dir(), _lazy(".formats.folder", "load_folder")),
 ]
 
 
@@ -25,10 +48,10 @@ def register_format(name: str, detect: Callable[[Path], bool], loader: Loader, *
                     name_of: "Callable[[Path], str | None] | None" = None) -> None:
     """Add a kit format; by default it is tried before the plain-folder fallback.
     *name_of* reads the name a kit of this format declares (for lookups by that name)."""
-    if name_of is not None:
-        NAMERS.append(name_of)
     if any(f[0] == name for f in FORMATS):
         return
+    if name_of is not None:
+        NAMERS.append(name_of)
     entry = (name, detect, loader)
     if first:
         FORMATS.insert(len(FORMATS) - 1, entry)
@@ -65,7 +88,16 @@ def search_path() -> list[tuple[str, Path]]:
 
 # Functions that read the name a kit declares for itself (drumkit.xml <name>, kit.toml [kit] name);
 # formats add theirs with register_format(..., name_of=...).
-NAMERS: list[Callable[[Path], "str | None"]] = [toml_declared_name]
+def _declared_in(filename: str, module: str) -> Callable[[Path], "str | None"]:
+    reader = _lazy(module, "declared_name")
+
+    def namer(path: Path) -> "str | None":
+        return reader(path) if (Path(path) / filename).is_file() else None
+    return namer
+
+
+NAMERS: list[Callable[[Path], "str | None"]] = [_declared_in("kit.toml", ".formats.toml"),
+                                               _declared_in("drumkit.xml", ".formats.hydrogen")]
 
 
 def declared_name(path: Path) -> str | None:
@@ -149,6 +181,3 @@ def _load_cached(path: str, mtime_ns: int) -> Kit:
             return loader(p)
     raise KitError(f"{p}: not a kit (expected a folder of samples, kit.toml, a Hydrogen drumkit or an .sfz file)")
 
-
-# The formats that register themselves (imported last: they import register_format from here).
-from .formats import hydrogen as _hydrogen, sfz as _sfz  # noqa: E402,F401
