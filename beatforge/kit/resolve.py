@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import inspect
 import os
 from pathlib import Path
 from typing import Callable
@@ -11,6 +12,7 @@ from typing import Callable
 from ..errors import KitError
 from .model import Kit
 from .names import normalise
+from .problems import Problem, Problems
 
 
 def _lazy(module: str, function: str) -> Callable:
@@ -147,28 +149,72 @@ def _entries(d: Path) -> list[Path]:
 
 
 def load_kit(spec: "str | os.PathLike | Kit") -> Kit:
-    """Load a kit from a :class:`Kit`, a path (any supported format) or a kit name."""
+    """Load a kit from a :class:`Kit`, a path (any supported format) or a kit name.
+    The first error in the kit raises a :class:`KitError` naming it (see :func:`collect_kit`
+    for every problem at once)."""
     if isinstance(spec, Kit):
         return spec
+    return _load_path(kit_path(spec))
+
+
+def kit_path(spec: "str | os.PathLike") -> Path:
+    """The path of the kit *spec* names: a path (any supported format) or a kit name."""
     text = os.fspath(spec)
     path = Path(text).expanduser()
     looks_like_path = os.sep in text or text.startswith(".") or path.suffix.lower() in (".h2drumkit", ".sfz", ".toml")
     if path.exists():
-        return _load_path(path.resolve())
-    if looks_like_path:
+        path = path.resolve()
+    elif looks_like_path:
         if os.sep not in text and not text.startswith("."):
             # "Name.h2drumkit" or "drums.sfz": also the exact file name of a kit on the search path
             try:
-                return _load_path(find_kit(text).resolve())
+                path = find_kit(text).resolve()
             except KitError:
-                pass
-        raise KitError(f"kit {text!r} not found: no such file or folder")
-    return _load_path(find_kit(text).resolve())
+                raise KitError(f"kit {text!r} not found: no such file or folder") from None
+        else:
+            raise KitError(f"kit {text!r} not found: no such file or folder")
+    else:
+        path = find_kit(text).resolve()
+    if path.is_file() and path.name == "kit.toml":
+        path = path.parent
+    return path
+
+
+def collect_kit(spec: "str | os.PathLike | Kit") -> tuple["Kit | None", list[str]]:
+    """Load a kit like :func:`load_kit`, but carry on past errors: ``(kit, problems)`` with
+    every problem the loader found, one line each (also in ``kit.problems``).  The kit is
+    None when nothing of it could be read (e.g. a kit.toml that is not TOML).  A kit that
+    cannot be found still raises :class:`KitError`."""
+    if isinstance(spec, Kit):
+        return spec, list(spec.problems)
+    path = kit_path(spec)
+    problems = Problems(strict=False)
+    for _, detect, loader in FORMATS:
+        if detect(path):
+            try:
+                if _takes_problems(loader):
+                    kit = loader(path, problems=problems)
+                else:   # a format registered without a collector: its first error is all it tells
+                    kit = loader(path)
+                    problems.extend(kit.problems)
+            except KitError as e:   # what stops the loader altogether (unparseable file ...)
+                problems.append(Problem(str(e)))
+                return None, list(problems)
+            kit.problems = list(problems)
+            return kit, list(problems)
+    raise KitError(f"{path}: not a kit (expected a folder of samples, kit.toml, a Hydrogen drumkit or an .sfz file)")
+
+
+def _takes_problems(loader: Callable) -> bool:
+    """Whether *loader* accepts a ``problems`` collector (the lazy built-in ones pass it on)."""
+    try:
+        params = inspect.signature(loader).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.name == "problems" or p.kind is inspect.Parameter.VAR_KEYWORD for p in params)
 
 
 def _load_path(path: Path) -> Kit:
-    if path.is_file() and path.name == "kit.toml":
-        path = path.parent
     st = path.stat()
     return _load_cached(str(path), st.st_mtime_ns)
 

@@ -14,9 +14,9 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
-from ...errors import KitError
 from ..model import Kit, Layer, Pad
 from ..names import canonical, normalise
+from ..problems import Problems
 from ..sample import AUDIO_EXTENSIONS
 
 _VARIANT = re.compile(r"^(?P<base>.*?\D)[\s_\-]*(?P<num>\d+)$")
@@ -32,8 +32,10 @@ def _natural(p: Path):
     return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", p.name)]
 
 
-def load_folder(folder: Path, name: str | None = None) -> Kit:
+def load_folder(folder: Path, name: str | None = None, problems: Problems | None = None) -> Kit:
+    """Load a folder of samples (nothing is decoded here: ``kit check`` reads each file)."""
     folder = Path(folder)
+    problems = problems if problems is not None else Problems()
     groups: dict[str, list[tuple[int, Path, str]]] = defaultdict(list)
     for f in _audio_files(folder):
         m = _VARIANT.match(f.stem)
@@ -63,5 +65,5 @@ def load_folder(folder: Path, name: str | None = None) -> Kit:
         else:
             pads[key] = Pad(sub.name, [Layer(f, seq=i) for i, f in enumerate(files)])
     if not pads:
-        raise KitError(f"{folder}: no audio files found (expected .wav, .flac, .aiff, .ogg or .mp3)")
-    return Kit(name or folder.name, pads, path=folder, source="folder")
+        problems.error(f"{folder}: no audio files found (expected .wav, .flac, .aiff, .ogg or .mp3)")
+    return Kit(name or folder.name, pads, path=folder, source="folder", problems=list(problems))

@@ -44,6 +44,7 @@ except ModuleNotFoundError:  # Python 3.10
 
 from ...errors import KitError
 from ..model import SELECTIONS, Envelope, Kit, Layer, Pad
+from ..problems import Problems
 
 _KIT_KEYS = {"name", "description", "license", "author", "polyphony", "url"}
 _PAD_KEYS = {"sample", "samples", "layers", "note", "tune", "gain_db", "pan", "root", "envelope", "start",
@@ -74,130 +75,282 @@ def declared_name(folder: Path) -> str | None:
     path = Path(folder) / "kit.toml"
     if not path.is_file():
         return None
-    name = tomllib.loads(path.read_text(encoding="utf-8")).get("kit", {}).get("name")
+    meta = tomllib.loads(path.read_text(encoding="utf-8")).get("kit", {})
+    name = meta.get("name") if isinstance(meta, dict) else None
     return name if isinstance(name, str) and name.strip() else None
 
 
-def load_toml(folder: Path, name: str | None = None) -> Kit:
+def load_toml(folder: Path, name: str | None = None, problems: Problems | None = None) -> Kit:
+    """Load a kit.toml kit.  Strict without *problems* (the first error raises KitError);
+    with a collecting :class:`Problems`, every error is recorded and loading goes on."""
     folder = Path(folder)
     path = folder / "kit.toml"
+    strict = problems is None or problems.strict
+    # The whole file is read either way, and its errors sorted by line: a strict load
+    # raises the first one in the file, the same that `kit check` lists first.
+    outer, problems = problems, Problems(strict=False)
     try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise KitError(f"{path}: {e}") from None
-    except OSError as e:
-        raise KitError(f"{path}: cannot read ({e.strerror})") from None
-    unknown = set(doc) - {"kit", "pads"}
-    if unknown:
-        raise KitError(f"{path}: unknown table {sorted(unknown)[0]!r} (expected [kit] and [pads.NAME])")
+    except (OSError, UnicodeDecodeError) as e:
+        raise KitError(f"{path}: cannot read ({getattr(e, 'strerror', None) or e})") from None
+    at = _Locator(path, text)
+    for table in sorted(set(doc) - {"kit", "pads"}, key=str):
+        at.error(problems, (table,), f"unknown table {table!r} (expected [kit] and [pads.NAME])")
     meta = doc.get("kit", {})
-    _check_keys(meta, _KIT_KEYS, path, "kit")
+    if not isinstance(meta, dict):
+        at.error(problems, ("kit",), "kit: expected a table ([kit])")
+        meta = {}
+    _check_keys(meta, _KIT_KEYS, at, ("kit",), problems)
     pads_doc = doc.get("pads", {})
     if not isinstance(pads_doc, dict) or not pads_doc:
-        raise KitError(f"{path}: no pads (add [pads.NAME] tables)")
+        problems.error(f"{path}: no pads (add [pads.NAME] tables)")
+        pads_doc = {}
     pads = {}
     for pad_name, spec in pads_doc.items():
-        where = f"{path}: pads.{pad_name}"
         if not isinstance(spec, dict):
-            raise KitError(f"{where}: expected a table")
-        pads[pad_name] = _pad(folder, pad_name, spec, where)
+            at.error(problems, ("pads", pad_name), f"pads.{pad_name}: expected a table")
+            continue
+        pad = _pad(folder, pad_name, spec, at, problems)
+        if pad is not None:
+            pads[pad_name] = pad
     polyphony = meta.get("polyphony", 64)
-    if not isinstance(polyphony, int) or polyphony < 1:
-        raise KitError(f"{path}: kit.polyphony must be a positive integer, got {polyphony!r}")
-    return Kit(name or meta.get("name", folder.name), pads, path=folder, polyphony=polyphony, source="kit.toml")
+    if isinstance(polyphony, bool) or not isinstance(polyphony, int) or polyphony < 1:
+        at.error(problems, ("kit", "polyphony"), f"kit.polyphony must be a positive integer, got {polyphony!r}")
+        polyphony = 64
+    kit_name = meta.get("name")
+    if not isinstance(kit_name, str) or not kit_name.strip():
+        kit_name = folder.name
+    problems.sort(key=lambda p: p.line if p.line is not None else float("inf"))
+    if strict and problems:
+        raise KitError(str(problems[0]))
+    if outer is not None:
+        outer.extend(problems)
+    return Kit(name or kit_name, pads, path=folder, polyphony=polyphony, source="kit.toml",
+               problems=list(problems))
 
 
-def _check_keys(table: dict, allowed: set, path, prefix: str) -> None:
+class _Locator:
+    """``kit.toml:LINE`` for a table or a key in it, found in the text (best effort: the
+    file's name alone when the line cannot be told, e.g. for inline tables)."""
+
+    _HEADER = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$")
+
+    def __init__(self, path: Path, text: str):
+        self.path = path
+        self.lines = text.splitlines()
+        self.headers: list[tuple[int, tuple[str, ...]]] = []
+        for i, line in enumerate(self.lines):
+            m = self._HEADER.match(line)
+            if m:
+                self.headers.append((i, tuple(_unquote(part) for part in _split_dotted(m[1]))))
+
+    def __call__(self, *keys: str) -> str:
+        line = self.line(*keys)
+        return f"{self.path}:{line}" if line else str(self.path)
+
+    def error(self, problems: Problems, keys: tuple, message: str, file: Path | None = None) -> None:
+        """Report *message* about the key path *keys*, prefixed with the file and line."""
+        problems.error(f"{self(*keys)}: {message}", file, self.line(*keys))
+
+    def line(self, *keys) -> int | None:
+        keys = tuple(str(k) for k in keys)
+        # the deepest table header that is a prefix of keys, then the next key inside it
+        best = None
+        for i, (row, table) in enumerate(self.headers):
+            if keys[:len(table)] == table and (best is None or len(table) > len(best[1])):
+                end = self.headers[i + 1][0] if i + 1 < len(self.headers) else len(self.lines)
+                best = (row, table, end)
+        if best is None:   # a key before any table header
+            best = (-1, (), self.headers[0][0] if self.headers else len(self.lines))
+        row, table, end = best
+        rest = keys[len(table):]
+        if not rest:
+            return row + 1
+        key = re.compile(r'^\s*(?:"{0}"|\'{0}\'|{0})\s*='.format(re.escape(rest[0])))
+        for i in range(row + 1, end):
+            if key.match(self.lines[i]):
+                return i + 1
+        return row + 1 if row >= 0 else None
+
+
+def _split_dotted(text: str) -> list[str]:
+    parts, cur, quote = [], "", None
+    for ch in text:
+        if quote:
+            cur += ch
+            if ch == quote:
+                quote = None
+        elif ch in "\"'":
+            quote = ch
+            cur += ch
+        elif ch == ".":
+            parts.append(cur.strip())
+            cur = ""
+        else:
+            cur += ch
+    parts.append(cur.strip())
+    return parts
+
+
+def _unquote(part: str) -> str:
+    if len(part) >= 2 and part[0] == part[-1] and part[0] in "\"'":
+        return part[1:-1]
+    return part
+
+
+def _check_keys(table: dict, allowed: set, at: _Locator, keys: tuple, problems: Problems,
+                prefix: str | None = None) -> None:
+    prefix = prefix or ".".join(str(k) for k in keys)
     for key in table:
         if key not in allowed:
-            raise KitError(f"{path}: unknown key {prefix}.{key} (allowed: {', '.join(sorted(allowed))})")
+            at.error(problems, (*keys, key), f"unknown key {prefix}.{key} (allowed: {', '.join(sorted(allowed))})")
 
 
-def _sample_path(folder: Path, value, where: str) -> Path:
-    if not isinstance(value, str) or not value:
-        raise KitError(f"{where}: expected a sample file name, got {value!r}")
-    p = (folder / value)
-    if not p.is_file():
-        raise KitError(f"{where}: sample file {value!r} not found in {folder}")
-    return p
+class _PadReader:
+    """Reads one ``[pads.NAME]`` table; every bad value is one problem and falls back to the default."""
+
+    def __init__(self, folder: Path, pad_name: str, at: _Locator, problems: Problems):
+        self.folder, self.pad_name, self.at, self.problems = folder, pad_name, at, problems
+
+    def where(self, *keys) -> str:
+        """``kit.toml:LINE: pads.NAME.KEY`` for the key path *keys* inside the pad."""
+        dotted = "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in keys)
+        located = [k for k in keys if not isinstance(k, int)]
+        return f"{self.at('pads', self.pad_name, *located)}: pads.{self.pad_name}{dotted}"
+
+    def line(self, *keys) -> int | None:
+        return self.at.line("pads", self.pad_name, *(k for k in keys if not isinstance(k, int)))
+
+    def error(self, keys: tuple, message: str, file: Path | None = None) -> None:
+        self.problems.error(f"{self.where(*keys)}: {message}", file, self.line(*keys))
+
+    def sample(self, value, keys: tuple) -> Path | None:
+        """The sample file's path; None when the value is no file name.  A missing file is an
+        error; when collecting, its path is still returned (the layer stays, reported once)."""
+        if not isinstance(value, str) or not value:
+            self.error(keys, f"expected a sample file name, got {value!r}")
+            return None
+        p = self.folder / value
+        if not p.is_file():
+            self.error(keys, f"sample file {value!r} not found in {self.folder}", file=p)
+        return p
+
+    def number(self, spec: dict, key: str, default, lo=None, hi=None, keys: tuple = ()):
+        value = spec.get(key, default)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.error(keys + (key,), f"expected a number, got {value!r}")
+            return default
+        if (lo is not None and value < lo) or (hi is not None and value > hi):
+            self.error(keys + (key,), f"{value!r} is below {lo}" if hi is None else f"{value!r} is outside {lo}..{hi}")
+            return default
+        return value
+
+    def note(self, spec: dict, key: str) -> int | None:
+        if key not in spec:
+            return None
+        try:
+            return note_number(spec[key], self.where(key))
+        except KitError as e:
+            self.problems.error(str(e), line=self.line(key))
+            return None
 
 
-def _number(spec: dict, key: str, where: str, default, lo=None, hi=None):
-    value = spec.get(key, default)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise KitError(f"{where}.{key}: expected a number, got {value!r}")
-    if (lo is not None and value < lo) or (hi is not None and value > hi):
-        raise KitError(f"{where}.{key}: {value!r} is outside {lo}..{hi}")
-    return value
-
-
-def _pad(folder: Path, pad_name: str, spec: dict, where: str) -> Pad:
-    path = where.split(":")[0]
-    _check_keys(spec, _PAD_KEYS, path, f"pads.{pad_name}")
+def _pad(folder: Path, pad_name: str, spec: dict, at: _Locator, problems: Problems) -> Pad | None:
+    """The pad, or None when it has no layer to play (each reason reported)."""
+    r = _PadReader(folder, pad_name, at, problems)
+    _check_keys(spec, _PAD_KEYS, at, ("pads", pad_name), problems)
     given = [k for k in ("sample", "samples", "layers") if k in spec]
+    layers: list[Layer] = []
     if len(given) != 1:
-        raise KitError(f"{where}: give exactly one of sample, samples or layers")
+        r.error((), "give exactly one of sample, samples or layers")
     if "sample" in spec:
-        layers = [Layer(_sample_path(folder, spec["sample"], f"{where}.sample"))]
+        p = r.sample(spec["sample"], ("sample",))
+        layers = [Layer(p)] if p is not None else []
     elif "samples" in spec:
         if not isinstance(spec["samples"], list) or not spec["samples"]:
-            raise KitError(f"{where}.samples: expected a non-empty list of file names")
-        layers = [Layer(_sample_path(folder, s, f"{where}.samples[{i}]"), seq=i) for i, s in enumerate(spec["samples"])]
-    else:
+            r.error(("samples",), "expected a non-empty list of file names")
+        else:
+            for i, s in enumerate(spec["samples"]):
+                p = r.sample(s, ("samples", i))
+                if p is not None:
+                    layers.append(Layer(p, seq=i))
+    elif "layers" in spec:
         if not isinstance(spec["layers"], list) or not spec["layers"]:
-            raise KitError(f"{where}.layers: expected a non-empty list of tables")
-        layers = []
-        for i, ls in enumerate(spec["layers"]):
-            lw = f"{where}.layers[{i}]"
-            if not isinstance(ls, dict):
-                raise KitError(f"{lw}: expected a table")
-            _check_keys(ls, _LAYER_KEYS, path, f"pads.{pad_name}.layers[{i}]")
-            vel = ls.get("vel", [1, 127])
-            if (not isinstance(vel, list) or len(vel) != 2 or not all(isinstance(v, int) for v in vel)
-                    or not 0 <= vel[0] <= vel[1] <= 127):
-                raise KitError(f"{lw}.vel: expected [lo, hi] with 0 <= lo <= hi <= 127, got {vel!r}")
-            layers.append(Layer(_sample_path(folder, ls.get("sample"), f"{lw}.sample"), vel_lo=vel[0], vel_hi=vel[1],
-                                gain_db=_number(ls, "gain_db", lw, 0.0), tune=_number(ls, "tune", lw, 0.0),
-                                pan=_number(ls, "pan", lw, 0.0, -1, 1), seq=ls.get("seq", i)))
+            r.error(("layers",), "expected a non-empty list of tables")
+        else:
+            for i, ls in enumerate(spec["layers"]):
+                layer = _layer(r, i, ls)
+                if layer is not None:
+                    layers.append(layer)
     env = spec.get("envelope", {})
     if not isinstance(env, dict):
-        raise KitError(f"{where}.envelope: expected a table like {{ attack = 0.0, release = 0.1 }}")
-    _check_keys(env, _ENV_KEYS, path, f"pads.{pad_name}.envelope")
-    envelope = Envelope(attack=_number(env, "attack", f"{where}.envelope", 0.0, 0),
-                        hold=_number(env, "hold", f"{where}.envelope", None, 0),
-                        decay=_number(env, "decay", f"{where}.envelope", 0.0, 0),
-                        sustain=_number(env, "sustain", f"{where}.envelope", 1.0, 0, 1),
-                        release=_number(env, "release", f"{where}.envelope", 0.0, 0))
+        r.error(("envelope",), "expected a table like { attack = 0.0, release = 0.1 }")
+        env = {}
+    _check_keys(env, _ENV_KEYS, at, ("pads", pad_name, "envelope"), problems)
+    e = ("envelope",)
+    envelope = Envelope(attack=r.number(env, "attack", 0.0, 0, keys=e), hold=r.number(env, "hold", None, 0, keys=e),
+                        decay=r.number(env, "decay", 0.0, 0, keys=e), sustain=r.number(env, "sustain", 1.0, 0, 1, keys=e),
+                        release=r.number(env, "release", 0.0, 0, keys=e))
     choked_by = spec.get("choked_by", [])
     if isinstance(choked_by, str):
         choked_by = [choked_by]
     if not isinstance(choked_by, list) or not all(isinstance(g, (str, int)) for g in choked_by):
-        raise KitError(f"{where}.choked_by: expected a list of group names, got {choked_by!r}")
+        r.error(("choked_by",), f"expected a list of group names, got {choked_by!r}")
+        choked_by = []
     selection = spec.get("selection", "round_robin")
     if selection not in SELECTIONS:
-        raise KitError(f"{where}.selection: expected one of {', '.join(SELECTIONS)}, got {selection!r}")
-    for key in ("reverse", "gated", "choke_self"):
-        if not isinstance(spec.get(key, False), bool):
-            raise KitError(f"{where}.{key}: expected true or false, got {spec[key]!r}")
+        r.error(("selection",), f"expected one of {', '.join(SELECTIONS)}, got {selection!r}")
+        selection = "round_robin"
+    flags = {}
+    for key, default in (("reverse", False), ("gated", False), ("choke_self", True)):
+        flags[key] = spec.get(key, default)
+        if not isinstance(flags[key], bool):
+            r.error((key,), f"expected true or false, got {spec[key]!r}")
+            flags[key] = default
     polyphony = spec.get("polyphony")
-    if polyphony is not None and (not isinstance(polyphony, int) or polyphony < 1):
-        raise KitError(f"{where}.polyphony: expected a positive integer, got {polyphony!r}")
-    return Pad(
-        pad_name, layers,
-        note=note_number(spec["note"], f"{where}.note") if "note" in spec else None,
-        tune=_number(spec, "tune", where, 0.0), gain_db=_number(spec, "gain_db", where, 0.0),
-        pan=_number(spec, "pan", where, 0.0, -1, 1), envelope=envelope,
-        start=_number(spec, "start", where, 0.0, 0), end=_number(spec, "end", where, None, 0),
-        reverse=spec.get("reverse", False),
-        root=note_number(spec["root"], f"{where}.root") if "root" in spec else None,
+    if polyphony is not None and (isinstance(polyphony, bool) or not isinstance(polyphony, int) or polyphony < 1):
+        r.error(("polyphony",), f"expected a positive integer, got {polyphony!r}")
+        polyphony = None
+    values = dict(
+        note=r.note(spec, "note"),
+        tune=r.number(spec, "tune", 0.0), gain_db=r.number(spec, "gain_db", 0.0),
+        pan=r.number(spec, "pan", 0.0, -1, 1), envelope=envelope,
+        start=r.number(spec, "start", 0.0, 0), end=r.number(spec, "end", None, 0),
+        root=r.note(spec, "root"),
         polyphony=polyphony,
         choke_group=str(spec["choke_group"]) if "choke_group" in spec else None,
         choked_by=frozenset(str(g) for g in choked_by),
-        stem=spec.get("stem"), selection=selection, gated=spec.get("gated", False),
-        amp_veltrack=_number(spec, "amp_veltrack", where, 1.0, 0, 1),
-        random_pitch=_number(spec, "random_pitch", where, 0.0, 0),
-        choke_self=spec.get("choke_self", True),
-        choke_fade=_number(spec, "choke_fade", where, None, 0),
+        stem=spec.get("stem"), selection=selection,
+        amp_veltrack=r.number(spec, "amp_veltrack", 1.0, 0, 1),
+        random_pitch=r.number(spec, "random_pitch", 0.0, 0),
+        choke_fade=r.number(spec, "choke_fade", None, 0),
+        **flags,
     )
+    if not layers:
+        return None   # nothing to play; the reason is reported above
+    return Pad(pad_name, layers, **values)
+
+
+def _layer(r: _PadReader, i: int, ls) -> Layer | None:
+    keys = ("layers", i)
+    if not isinstance(ls, dict):
+        r.error(keys, "expected a table")
+        return None
+    _check_keys(ls, _LAYER_KEYS, r.at, ("pads", r.pad_name, "layers"), r.problems,
+                f"pads.{r.pad_name}.layers[{i}]")
+    vel = ls.get("vel", [1, 127])
+    if (not isinstance(vel, list) or len(vel) != 2
+            or not all(isinstance(v, int) and not isinstance(v, bool) for v in vel)
+            or not 0 <= vel[0] <= vel[1] <= 127):
+        r.error(keys + ("vel",), f"expected [lo, hi] with 0 <= lo <= hi <= 127, got {vel!r}")
+        vel = [1, 127]
+    p = r.sample(ls.get("sample"), keys + ("sample",))
+    values = dict(vel_lo=vel[0], vel_hi=vel[1], gain_db=r.number(ls, "gain_db", 0.0, keys=keys),
+                  tune=r.number(ls, "tune", 0.0, keys=keys), pan=r.number(ls, "pan", 0.0, -1, 1, keys=keys),
+                  seq=ls.get("seq", i))
+    return Layer(p, **values) if p is not None else None
