@@ -47,6 +47,7 @@ from pathlib import Path
 from ...errors import KitError
 from ..model import Envelope, Kit, Layer, Pad
 from ..names import normalise
+from ..problems import Problem, Problems
 
 FRAME_RATE = 44100          # Hydrogen's ADSR counts frames; kits are made at 44.1 kHz
 MIN_RELEASE_FRAMES = 256    # Hydrogen never releases faster than this
@@ -60,15 +61,17 @@ def is_hydrogen(path: Path) -> bool:
     return path.is_file() and path.suffix.lower() == ARCHIVE_SUFFIX
 
 
-def load_hydrogen(path: Path, name: str | None = None) -> Kit:
-    """Load a Hydrogen kit folder or ``.h2drumkit`` archive (extracted once into a cache)."""
+def load_hydrogen(path: Path, name: str | None = None, problems: Problems | None = None) -> Kit:
+    """Load a Hydrogen kit folder or ``.h2drumkit`` archive (extracted once into a cache).
+    Missing layer files are tolerated (recorded in ``kit.problems``), as Hydrogen does;
+    with a collecting *problems*, a kit without instruments is one more problem, not an error."""
     path = Path(path)
+    problems = problems if problems is not None else Problems()
     folder = extract_cached(path) if path.is_file() else path
     xml_path = folder / "drumkit.xml"
     root = parse_xml(xml_path)
     if root.tag != "drumkit_info":
         raise KitError(f"{xml_path}: not a Hydrogen drumkit (root element <{root.tag}>, expected <drumkit_info>)")
-    problems: list[str] = []
     components = {}
     for comp in _children(root, "componentList", "drumkitComponent"):
         components[_int(comp, "id", 0)] = _float(comp, "volume", 1.0)
@@ -77,12 +80,13 @@ def load_hydrogen(path: Path, name: str | None = None) -> Kit:
         raise KitError(f"{xml_path}: no <instrumentList>")
     pads = instruments_to_pads(ilist, folder, components, problems)
     if not pads:
-        raise KitError(f"{xml_path}: the kit has no instruments")
+        problems.error(f"{xml_path}: the kit has no instruments")
     info = {key: _text(root, tag).strip() for key, tag in
             (("author", "author"), ("license", "license"), ("license", "licence"), ("description", "info"))
             if _text(root, tag).strip()}
     kit_name = name or _text(root, "name").strip() or folder.name
-    return Kit(kit_name, pads, path=folder, source="hydrogen", info=info, problems=problems)
+    return Kit(kit_name, pads, path=folder, source="hydrogen", info=info,
+               problems=list(problems))
 
 
 def instruments_to_pads(ilist: ET.Element, folder: Path, components: dict | None = None,
@@ -113,7 +117,7 @@ def _instrument(inst: ET.Element, index: int, folder: Path, components: dict, pr
     comp_gain = 1.0
     if comps:
         if len(comps) > 1:
-            problems.append(f"{where}: {len(comps)} components; only the first is played")
+            problems.append(Problem(f"{where}: {len(comps)} components; only the first is played"))
         comp = comps[0]
         cid = _int(comp, "component_id", 0)
         comp_gain = _float(comp, "gain", 1.0) * components.get(cid, 1.0)
@@ -129,17 +133,17 @@ def _instrument(inst: ET.Element, index: int, folder: Path, components: dict, pr
         specs = [(_text(inst, "filename").strip(), 0.0, 1.0, 1.0, 0.0)]
     for seq, (filename, lo, hi, gain, pitch) in enumerate(specs):
         if not filename:
-            problems.append(f"{where}: layer {seq + 1} has no <filename>")
+            problems.append(Problem(f"{where}: layer {seq + 1} has no <filename>"))
             continue
         path = Path(filename) if os.path.isabs(filename) else folder / filename
         if not path.is_file():
-            problems.append(f"{where}: sample {filename!r} not found")
+            problems.append(Problem(f"{where}: sample {filename!r} not found", file=path))
         vel_lo, vel_hi = velocity_range(lo, hi)
         if hi < lo or not (0.0 <= lo <= 1.0 and 0.0 <= hi <= 1.0):
-            problems.append(f"{where}: layer {seq + 1} has a bad velocity range {lo:g}..{hi:g}")
+            problems.append(Problem(f"{where}: layer {seq + 1} has a bad velocity range {lo:g}..{hi:g}"))
         layers.append(Layer(path, vel_lo=vel_lo, vel_hi=vel_hi, gain_db=_db(gain), tune=pitch, seq=seq))
     if not layers:
-        problems.append(f"{where}: no samples; instrument skipped")
+        problems.append(Problem(f"{where}: no samples; instrument skipped"))
         return None
 
     gain = _float(inst, "volume", 1.0) * _float(inst, "gain", 1.0) * comp_gain
@@ -158,7 +162,7 @@ def _instrument(inst: ET.Element, index: int, folder: Path, components: dict, pr
     group = f"mute{mute}" if mute >= 0 else None
     note = _int(inst, "midiOutNote", 36 + iid)
     if not 0 <= note <= 127:
-        problems.append(f"{where}: MIDI note {note} out of range; ignored")
+        problems.append(Problem(f"{where}: MIDI note {note} out of range; ignored"))
         note = None
     apply_velocity = _text(inst, "applyVelocity", "true").strip().lower() != "false"
     return Pad(

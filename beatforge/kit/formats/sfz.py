@@ -30,6 +30,7 @@ Folders with several ``.sfz`` files pick the one no other file includes.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import warnings
@@ -38,6 +39,7 @@ from pathlib import Path
 from ...errors import KitError
 from ..model import Envelope, Kit, Layer, Pad
 from ..names import GM_DRUMS, normalise
+from ..problems import Problem, Problems
 
 MAX_INCLUDE_DEPTH = 16
 
@@ -118,10 +120,13 @@ def _strip_comments(text: str) -> str:
     return re.sub(r"//[^\n]*", "", text)
 
 
-def read_lines(path: Path, defines: dict, depth: int = 0, root_dir: Path | None = None) -> list[tuple[str, str]]:
+def read_lines(path: Path, defines: dict, depth: int = 0, root_dir: Path | None = None,
+               problems: Problems | None = None) -> list[tuple[str, str]]:
     """The file's lines as ``(where, text)`` with comments removed, includes inlined and
-    ``$DEFINES`` replaced (definitions apply from where they appear on)."""
+    ``$DEFINES`` replaced (definitions apply from where they appear on).  A missing
+    ``#include`` or an unknown directive is an error (skipped when *problems* collects)."""
     root_dir = root_dir or path.parent
+    problems = problems if problems is not None else Problems()
     if depth > MAX_INCLUDE_DEPTH:
         raise KitError(f"{path}: #include nested more than {MAX_INCLUDE_DEPTH} deep (a cycle?)")
     try:
@@ -142,17 +147,21 @@ def read_lines(path: Path, defines: dict, depth: int = 0, root_dir: Path | None 
         if m:
             inc = (root_dir / m[1].replace("\\", "/"))
             if not inc.is_file():
-                raise KitError(f"{where}: #include file {m[1]!r} not found")
-            out += read_lines(inc, defines, depth + 1, root_dir)
+                problems.error(f"{where}: #include file {m[1]!r} not found", file=inc)
+                continue
+            out += read_lines(inc, defines, depth + 1, root_dir, problems)
             continue
         if line.strip().startswith("#"):
-            raise KitError(f"{where}: unknown directive {line.strip().split()[0]!r}")
+            problems.error(f"{where}: unknown directive {line.strip().split()[0]!r}")
+            continue
         out.append((where, line))
     return out
 
 
-def parse(lines: list[tuple[str, str]]) -> list[tuple[str, str, dict[str, tuple[str, str]]]]:
+def parse(lines: list[tuple[str, str]],
+          problems: Problems | None = None) -> list[tuple[str, str, dict[str, tuple[str, str]]]]:
     """``[(header, where, {opcode: (value, where)})]`` in file order."""
+    problems = problems if problems is not None else Problems()
     sections: list[tuple[str, str, dict]] = []
     for where, line in lines:
         tokens = list(_TOKEN.finditer(line))
@@ -163,7 +172,8 @@ def parse(lines: list[tuple[str, str]]) -> list[tuple[str, str, dict[str, tuple[
             end = tokens[i + 1].start() if i + 1 < len(tokens) else len(line)
             value = line[tok.end():end].strip()
             if not sections:
-                raise KitError(f"{where}: opcode {tok[2]!r} before any <header>")
+                problems.error(f"{where}: opcode {tok[2]!r} before any <header>")
+                continue
             sections[-1][2][tok[2].lower()] = (value, where)
     return sections
 
@@ -183,11 +193,14 @@ class _Warn:
             warnings.warn(f"{self.path.name}: {what} ignored ({where})", SfzWarning, stacklevel=4)
 
 
-def load_sfz(path: Path, name: str | None = None) -> Kit:
+def load_sfz(path: Path, name: str | None = None, problems: Problems | None = None) -> Kit:
+    """Load an SFZ kit.  Missing sample files are tolerated (recorded in ``kit.problems``);
+    other errors raise, unless *problems* collects them (the region or value is skipped)."""
     path = Path(path)
+    problems = problems if problems is not None else Problems()
     sfz = sfz_file(path)
     warn = _Warn(sfz)
-    sections = parse(read_lines(sfz, {}))
+    sections = parse(read_lines(sfz, {}, problems=problems), problems)
     control: dict = {}
     levels: dict[str, dict] = {"global": {}, "master": {}, "group": {}}
     regions: list[dict] = []
@@ -212,9 +225,8 @@ def load_sfz(path: Path, name: str | None = None) -> Kit:
             regions.append(merged)
         else:
             warn(f"unsupported header <{header}>", where)
-    problems: list[str] = []
     default_path = control.get("default_path", ("", ""))[0].replace("\\", "/")
-    key_shift = _int(control, "note_offset", 0) + 12 * _int(control, "octave_offset", 0)
+    key_shift = _int(control, "note_offset", 0, problems) + 12 * _int(control, "octave_offset", 0, problems)
     base_dir = sfz.parent
 
     by_key: dict[int, list[tuple[dict, Layer]]] = {}
@@ -223,7 +235,7 @@ def load_sfz(path: Path, name: str | None = None) -> Kit:
         for key, layer in built:
             by_key.setdefault(key, []).append((region, layer))
     if not by_key:
-        raise KitError(f"{sfz}: no playable <region> (each needs sample= and a key)")
+        problems.error(f"{sfz}: no playable <region> (each needs sample= and a key)")
 
     pads: dict[str, Pad] = {}
     taken: set[str] = set()
@@ -236,10 +248,10 @@ def load_sfz(path: Path, name: str | None = None) -> Kit:
                  for l in layers]
         if len(set(slots)) < len(slots):
             warn("stacked regions (several on one key and velocity; one plays per hit)", first["sample"][1])
-        pad = _pad(pad_name, key, first, layers)
+        pad = _pad(pad_name, key, first, layers, problems)
         pads[normalise(pad_name)] = pad
     kit_name = name or (sfz.stem if path.is_file() else path.name)
-    return Kit(kit_name, pads, path=sfz.parent, source="sfz", problems=problems,
+    return Kit(kit_name, pads, path=sfz.parent, source="sfz", problems=list(problems),
                info={"sfz": str(sfz), "ignored": sorted(warn.seen)})
 
 
@@ -256,7 +268,7 @@ def _pad_name(key: int, region: dict, taken: set) -> str:
 def _region_layers(r: dict, base_dir: Path, default_path: str, key_shift: int, problems: list, warn):
     where = r.get("sample", ("", "<region>"))[1]
     if "sample" not in r or not r["sample"][0]:
-        problems.append(f"{where}: <region> without sample= skipped")
+        problems.append(Problem(f"{where}: <region> without sample= skipped"))
         return []
     sample = r["sample"][0].replace("\\", "/")
     if sample.startswith("*"):
@@ -264,67 +276,72 @@ def _region_layers(r: dict, base_dir: Path, default_path: str, key_shift: int, p
         return []
     path = _find_sample(base_dir, default_path + sample)
     if not path.is_file():
-        problems.append(f"{where}: sample {default_path + sample!r} not found")
+        problems.append(Problem(f"{where}: sample {default_path + sample!r} not found", file=path))
     if r.get("trigger", ("attack",))[0] not in ("attack", "first", "legato"):
         warn(f"trigger={r['trigger'][0]} regions", r["trigger"][1])
         return []
-    if "key" in r:
-        lo = hi = note_value(r["key"][0], r["key"][1])
-        center = lo
-    else:
-        lo = note_value(r["lokey"][0], r["lokey"][1]) if "lokey" in r else 0
-        hi = note_value(r["hikey"][0], r["hikey"][1]) if "hikey" in r else 127
-        center = 60
-    if "pitch_keycenter" in r and r["pitch_keycenter"][0].lower() != "sample":
-        center = note_value(r["pitch_keycenter"][0], r["pitch_keycenter"][1])
+    try:
+        if "key" in r:
+            lo = hi = note_value(r["key"][0], r["key"][1])
+            center = lo
+        else:
+            lo = note_value(r["lokey"][0], r["lokey"][1]) if "lokey" in r else 0
+            hi = note_value(r["hikey"][0], r["hikey"][1]) if "hikey" in r else 127
+            center = 60
+        if "pitch_keycenter" in r and r["pitch_keycenter"][0].lower() != "sample":
+            center = note_value(r["pitch_keycenter"][0], r["pitch_keycenter"][1])
+    except KitError as e:
+        problems.error(str(e))
+        return []   # collecting: the region is skipped
     if lo < 0 or hi < lo:
         return []  # key=-1: a region no key plays
-    vel_lo, vel_hi = _int(r, "lovel", 1), _int(r, "hivel", 127)
+    vel_lo, vel_hi = _int(r, "lovel", 1, problems), _int(r, "hivel", 127, problems)
     if not 0 <= vel_lo <= vel_hi <= 127:
-        problems.append(f"{where}: bad velocity range lovel={vel_lo} hivel={vel_hi}; using 1..127")
+        problems.append(Problem(f"{where}: bad velocity range lovel={vel_lo} hivel={vel_hi}; using 1..127"))
         vel_lo, vel_hi = 1, 127
-    rand_lo, rand_hi = _float(r, "lorand", 0.0), _float(r, "hirand", 1.0)
+    rand_lo, rand_hi = _float(r, "lorand", 0.0, problems), _float(r, "hirand", 1.0, problems)
     if not 0.0 <= rand_lo < rand_hi <= 1.0:
-        problems.append(f"{where}: bad random range lorand={rand_lo:g} hirand={rand_hi:g}; ignored")
+        problems.append(Problem(f"{where}: bad random range lorand={rand_lo:g} hirand={rand_hi:g}; ignored"))
         rand_lo, rand_hi = 0.0, 1.0
-    seq_length = _int(r, "seq_length", 1)
-    seq_position = _int(r, "seq_position", 1)
-    offset = max(0, _int(r, "offset", 0))
-    end = _int(r, "end", -1)
+    seq_length = _int(r, "seq_length", 1, problems)
+    seq_position = _int(r, "seq_position", 1, problems)
+    offset = max(0, _int(r, "offset", 0, problems))
+    end = _int(r, "end", -1, problems)
     if end == 0 or (end > 0 and end < offset):
-        problems.append(f"{where}: end={end} leaves nothing to play; region skipped")
+        problems.append(Problem(f"{where}: end={end} leaves nothing to play; region skipped"))
         return []
-    base_tune = _float(r, "tune", 0.0) / 100.0 + _float(r, "transpose", 0.0)
-    keytrack = _float(r, "pitch_keytrack", 100.0) / 100.0   # 0: every key plays the sample unpitched
+    base_tune = _float(r, "tune", 0.0, problems) / 100.0 + _float(r, "transpose", 0.0, problems)
+    keytrack = _float(r, "pitch_keytrack", 100.0, problems) / 100.0   # 0: every key plays the sample unpitched
     out = []
     for key in range(lo, hi + 1):
         k = key + key_shift
         if not 0 <= k <= 127:
             continue
-        out.append((k, Layer(path, vel_lo=vel_lo, vel_hi=vel_hi, gain_db=_float(r, "volume", 0.0),
-                             tune=base_tune + (key - center) * keytrack, pan=max(-1.0, min(1.0, _float(r, "pan", 0.0) / 100)),
+        out.append((k, Layer(path, vel_lo=vel_lo, vel_hi=vel_hi, gain_db=_float(r, "volume", 0.0, problems),
+                             tune=base_tune + (key - center) * keytrack,
+                             pan=max(-1.0, min(1.0, _float(r, "pan", 0.0, problems) / 100)),
                              seq=seq_position, seq_length=seq_length if seq_length > 1 else None,
                              rand_lo=rand_lo, rand_hi=rand_hi, offset=offset, end=end + 1 if end > 0 else None)))
     return out
 
 
-def _pad(name: str, key: int, r: dict, layers: list[Layer]) -> Pad:
-    sustain = min(1.0, max(0.0, _float(r, "ampeg_sustain", 100.0) / 100.0))
-    attack, hold, decay = (max(0.0, _float(r, f"ampeg_{k}", 0.0)) for k in ("attack", "hold", "decay"))
-    release = max(0.0, _float(r, "ampeg_release", 0.0))
+def _pad(name: str, key: int, r: dict, layers: list[Layer], problems: Problems) -> Pad:
+    sustain = min(1.0, max(0.0, _float(r, "ampeg_sustain", 100.0, problems) / 100.0))
+    attack, hold, decay = (max(0.0, _float(r, f"ampeg_{k}", 0.0, problems)) for k in ("attack", "hold", "decay"))
+    release = max(0.0, _float(r, "ampeg_release", 0.0, problems))
     envelope = Envelope(attack=attack, hold=hold if sustain < 1.0 else None, decay=decay, sustain=sustain,
                         release=release)
-    group = _int(r, "group", 0)
-    off_by = _int(r, "off_by", 0)
+    group = _int(r, "group", 0, problems)
+    off_by = _int(r, "off_by", 0, problems)
     off_mode = r.get("off_mode", ("fast",))[0].lower()
-    polyphony = _int(r, "note_polyphony", 0) or _int(r, "polyphony", 0) or None
+    polyphony = _int(r, "note_polyphony", 0, problems) or _int(r, "polyphony", 0, problems) or None
     return Pad(
         name, layers, note=key, envelope=envelope,
         choke_group=str(group) if group else None, choked_by=frozenset([str(off_by)]) if off_by else frozenset(),
         choke_self=False, choke_fade=release if off_mode == "normal" else None,
         polyphony=polyphony, selection="first",
         gated=r.get("loop_mode", ("no_loop",))[0].lower() != "one_shot",
-        amp_veltrack=min(1.0, max(0.0, _float(r, "amp_veltrack", 100.0) / 100.0)),
+        amp_veltrack=min(1.0, max(0.0, _float(r, "amp_veltrack", 100.0, problems) / 100.0)),
         info={"sfz_key": key},
     )
 
@@ -348,24 +365,23 @@ def _find_sample(base: Path, rel: str) -> Path:
     return cur
 
 
-def _float(r: dict, key: str, default: float) -> float:
+def _float(r: dict, key: str, default: float, problems: Problems) -> float:
+    """The opcode's number; one that is not is an error (the default when collecting)."""
     if key not in r:
         return default
     value, where = r[key]
     try:
-        return float(value)
+        number = float(value)
     except ValueError:
-        raise KitError(f"{where}: {key}={value!r} is not a number") from None
-
-
-def _int(r: dict, key: str, default: int) -> int:
-    if key not in r:
+        number = math.nan
+    if not math.isfinite(number):
+        problems.error(f"{where}: {key}={value!r} is not a number")
         return default
-    value, where = r[key]
-    try:
-        return int(float(value))
-    except ValueError:
-        raise KitError(f"{where}: {key}={value!r} is not a number") from None
+    return number
+
+
+def _int(r: dict, key: str, default: int, problems: Problems) -> int:
+    return int(_float(r, key, default, problems))
 
 
 def _register() -> None:
