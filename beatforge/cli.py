@@ -161,15 +161,17 @@ def kit_show(kit):
 @kit_group.command("check")
 @click.argument("kit")
 def kit_check(kit):
-    """Validate KIT: missing or unreadable samples, velocity holes, silent or clipping samples,
-    duplicate notes.  Exit code 0 only when the kit is clean."""
-    from .kit import load_kit
-    from .kit.tools import check_kit
+    """Validate KIT and list every problem, one per line: missing or unreadable samples, bad
+    kit.toml keys and values, velocity holes, silent or clipping samples, duplicate notes.
+    Exit code 0 only when the kit is clean."""
+    from .kit.tools import check_kit_at
 
-    loaded = load_kit(kit)
-    issues = check_kit(loaded)
+    loaded, issues = check_kit_at(kit)
     for issue in issues:
         click.echo(issue)
+    if loaded is None:
+        click.echo(f"{kit}: {len(issues)} problem(s); the kit cannot be loaded", err=True)
+        sys.exit(1)
     layers = sum(len(p.layers) for p in loaded.pads.values())
     if issues:
         click.echo(f"{loaded.name}: {len(issues)} problem(s) in {len(loaded.pads)} pads, {layers} samples", err=True)

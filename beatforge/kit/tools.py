@@ -17,7 +17,8 @@ from ..io.audio import created_mode
 from .archive import is_archive, safe_extract
 from .model import Kit
 from .names import normalise
-from .resolve import FORMATS, load_kit, search_path, user_kits_dir
+from .problems import reported_files
+from .resolve import FORMATS, collect_kit, load_kit, search_path, user_kits_dir
 from .sample import AUDIO_EXTENSIONS
 
 SILENT_DB = -60.0        # a sample whose peak is below this is reported as silent
@@ -146,12 +147,16 @@ def _rel(path: Path, base: Path | None) -> str:
 
 def check_kit(kit: Kit) -> list[str]:
     """Everything wrong with *kit*: loader problems, missing/unreadable/silent/clipping samples,
-    velocity ranges that leave holes, pads sharing a MIDI note.  Empty when the kit is clean."""
+    velocity ranges that leave holes, pads sharing a MIDI note.  Empty when the kit is clean.
+    A sample file the loader already reported (missing) is not reported again."""
     issues = list(kit.problems)
     checked: dict[Path, str | None] = {}
+    reported = reported_files(kit.problems)
     for pad in kit.pads.values():
         for layer in pad.layers:
             where = f"pad {pad.name!r}"
+            if layer.path is not None and layer.path in reported:
+                continue
             if layer.path is not None and layer.path in checked:
                 msg = checked[layer.path]
             else:
@@ -169,6 +174,16 @@ def check_kit(kit: Kit) -> list[str]:
         if len(pads) > 1:
             issues.append(f"duplicate MIDI note {note}: pads {', '.join(repr(p) for p in pads)}")
     return issues
+
+
+def check_kit_at(spec: "str | os.PathLike | Kit") -> tuple[Kit | None, list[str]]:
+    """Load the kit *spec* names collecting every problem (see :func:`collect_kit`), then
+    :func:`check_kit` it: ``(kit, issues)``, every issue one line.  The kit is None when
+    it could not be read at all (its issues say why)."""
+    kit, problems = collect_kit(spec)
+    if kit is None:
+        return None, problems
+    return kit, check_kit(kit)
 
 
 def _check_sample(layer) -> str | None:
