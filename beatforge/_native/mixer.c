@@ -553,14 +553,38 @@ static inline int32_t pcm32(float x)
     return (int32_t)lrintf(v);
 }
 
+#if defined(__SSE2__)
+/* Four samples at a time: cvtps2dq rounds half to even like lrintf and turns NaN and anything
+ * below -2^31 into INT32_MIN; min(ceiling, v) keeps NaN (minps returns its second operand). */
+static inline __m128i pcm32x4(const float *in)
+{
+    const __m128 v = _mm_mul_ps(_mm_loadu_ps(in), _mm_set1_ps(2147483648.0f));
+    return _mm_cvtps_epi32(_mm_min_ps(_mm_set1_ps(2147483520.0f), v));
+}
+#endif
+
 void bf_float_to_pcm16(const float *restrict in, int16_t *restrict out, int64_t n)
 {
-    for (int64_t i = 0; i < n; i++)
+    int64_t i = 0;
+#if defined(__SSE2__)
+    for (; i + 8 <= n; i += 8) {
+        const __m128i a = _mm_srai_epi32(pcm32x4(in + i), 16);
+        const __m128i b = _mm_srai_epi32(pcm32x4(in + i + 4), 16);
+        _mm_storeu_si128((__m128i *)(out + i), _mm_packs_epi32(a, b));   /* in range: no saturation */
+    }
+#endif
+    for (; i < n; i++)
         out[i] = (int16_t)(pcm32(in[i]) >> 16);
 }
 
 void bf_float_to_pcm24(const float *restrict in, int32_t *restrict out, int64_t n)
 {
-    for (int64_t i = 0; i < n; i++)
+    int64_t i = 0;
+#if defined(__SSE2__)
+    const __m128i mask = _mm_set1_epi32((int32_t)0xFFFFFF00u);
+    for (; i + 4 <= n; i += 4)
+        _mm_storeu_si128((__m128i *)(out + i), _mm_and_si128(pcm32x4(in + i), mask));
+#endif
+    for (; i < n; i++)
         out[i] = (int32_t)((uint32_t)pcm32(in[i]) & 0xFFFFFF00u);
 }
