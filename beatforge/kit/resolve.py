@@ -24,13 +24,15 @@ def _lazy(module: str, function: str) -> Callable:
     return call
 
 
-def _is_hydrogen(p: Path) -> bool:
+def is_hydrogen(p: Path) -> bool:
+    """A Hydrogen drumkit: a folder with drumkit.xml, or an .h2drumkit archive."""
     if p.is_dir():
         return (p / "drumkit.xml").is_file()
     return p.is_file() and p.suffix.lower() == ".h2drumkit"
 
 
-def _is_sfz(p: Path) -> bool:
+def is_sfz(p: Path) -> bool:
+    """An .sfz file, or a folder holding one."""
     if p.is_file():
         return p.suffix.lower() == ".sfz"
     return p.is_dir() and any(q.suffix.lower() == ".sfz" and q.is_file() for q in p.iterdir())
@@ -40,8 +42,8 @@ def _is_sfz(p: Path) -> bool:
 Loader = Callable[[Path], Kit]
 FORMATS: list[tuple[str, Callable[[Path], bool], Loader]] = [
     ("kit.toml", lambda p: p.is_dir() and (p / "kit.toml").is_file(), _lazy(".formats.toml", "load_toml")),
-    ("hydrogen", _is_hydrogen, _lazy(".formats.hydrogen", "load_hydrogen")),
-    ("sfz", _is_sfz, _lazy(".formats.sfz", "load_sfz")),
+    ("hydrogen", is_hydrogen, _lazy(".formats.hydrogen", "load_hydrogen")),
+    ("sfz", is_sfz, _lazy(".formats.sfz", "load_sfz")),
     ("folder", lambda p: p.is_dir(), _lazy(".formats.folder", "load_folder")),
 ]
 

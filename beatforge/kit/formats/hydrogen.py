@@ -52,13 +52,6 @@ from ..problems import Problem, Problems
 FRAME_RATE = 44100          # Hydrogen's ADSR counts frames; kits are made at 44.1 kHz
 MIN_RELEASE_FRAMES = 256    # Hydrogen never releases faster than this
 SELECTION = {"VELOCITY": "first", "ROUND_ROBIN": "round_robin", "RANDOM": "random"}
-ARCHIVE_SUFFIX = ".h2drumkit"
-
-
-def is_hydrogen(path: Path) -> bool:
-    if path.is_dir():
-        return (path / "drumkit.xml").is_file()
-    return path.is_file() and path.suffix.lower() == ARCHIVE_SUFFIX
 
 
 def load_hydrogen(path: Path, name: str | None = None, problems: Problems | None = None) -> Kit:
@@ -318,12 +311,3 @@ def extract_cached(archive: Path) -> Path:
         return find_kit_root(final)
     except KitError as e:
         raise KitError(f"{archive}: {e}") from None
-
-
-def _register() -> None:
-    from ..resolve import register_format
-
-    register_format("hydrogen", is_hydrogen, load_hydrogen, name_of=declared_name)
-
-
-_register()

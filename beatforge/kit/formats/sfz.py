@@ -68,12 +68,6 @@ _INCLUDE = re.compile(r'^\s*#include\s+"([^"]+)"\s*$')
 _TOKEN = re.compile(r"<(\w+)>|(\w+)=")
 
 
-def is_sfz(path: Path) -> bool:
-    if path.is_file():
-        return path.suffix.lower() == ".sfz"
-    return path.is_dir() and any(p.suffix.lower() == ".sfz" and p.is_file() for p in path.iterdir())
-
-
 def sfz_file(path: Path) -> Path:
     """The .sfz file of *path*: itself, or the one in a folder that no other file there #includes."""
     if path.is_file():
@@ -382,12 +376,3 @@ def _float(r: dict, key: str, default: float, problems: Problems) -> float:
 
 def _int(r: dict, key: str, default: int, problems: Problems) -> int:
     return int(_float(r, key, default, problems))
-
-
-def _register() -> None:
-    from ..resolve import register_format
-
-    register_format("sfz", is_sfz, load_sfz)
-
-
-_register()
