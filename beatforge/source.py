@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import runpy
 import sys
-import traceback
 from pathlib import Path
 
 from .errors import BeatforgeError, PatternSyntaxError
@@ -99,6 +98,8 @@ def _anchor_kit_paths(obj, folder: Path) -> None:
 
 def _line_in(exc: BaseException, path: Path) -> int | None:
     """The last line of *path* in the traceback of *exc*."""
+    import traceback        # error path only
+
     target = os.path.realpath(path)
     line = None
     for frame in traceback.extract_tb(exc.__traceback__):

@@ -151,3 +151,18 @@ def test_relative_kit_path_in_a_pattern_means_beside_the_file(cli, tmp_path, imp
     # a --kit given on the command line is still relative to where the command runs
     r = cli("render", project / "beat.py", "-o", tmp_path / "o2.wav", "--kit", "./mykit", cwd=elsewhere)
     assert r.returncode == 1 and "not found" in r.stderr
+
+
+def test_the_command_line_runs_numpy_with_one_blas_thread_unless_told_otherwise():
+    import os
+    import subprocess
+    import sys
+
+    code = "import beatforge.cli, os, sys; print(os.environ['OPENBLAS_NUM_THREADS'], 'numpy' in sys.modules)"
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    env["PYTHONPATH"] = os.getcwd()
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.split() == ["1", "False"]       # set before numpy can be imported
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env=dict(env, OPENBLAS_NUM_THREADS="3"))
+    assert out.stdout.split()[0] == "3"

@@ -41,6 +41,22 @@ def velocity_gain(velocity: float, veltrack: float = 1.0) -> float:
     return v ** (2.0 * veltrack)
 
 
+class _LazyGenerator:
+    """``np.random.default_rng(seed)``, made when a hit first needs a random number (random
+    layer choice, random pitch): importing numpy.random costs a short render ~5 ms."""
+
+    __slots__ = ("_seed", "_gen")
+
+    def __init__(self, seed):
+        self._seed = seed
+        self._gen = None
+
+    def __getattr__(self, name):
+        if self._gen is None:
+            self._gen = np.random.default_rng(self._seed)
+        return getattr(self._gen, name)
+
+
 @dataclass(slots=True)
 class VoiceSpec:
     """Everything the mixer needs to play one hit (frames are output frames)."""
@@ -73,7 +89,7 @@ class VoicePlanner:
     def __init__(self, kit: Kit, sample_rate: int, seed: int = 0):
         self.kit = kit
         self.sample_rate = sample_rate
-        self.rng = np.random.default_rng(seed)
+        self.rng = _LazyGenerator(seed)
         self._pads: dict = {}
         self._counters: dict = {}
         self._samples: dict[int, object] = {}

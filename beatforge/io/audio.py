@@ -11,6 +11,7 @@ import numpy as np
 import soundfile as sf
 
 from ..errors import BeatforgeError
+from .tmpfile import replace_file
 
 try:
     from .._native._mixer import ffi as _ffi, lib as _lib
@@ -173,7 +174,7 @@ class AudioWriter:
             except OSError:
                 mode = created_mode()
             os.chmod(self._tmp, mode)
-            os.replace(self._tmp, self.path)
+            replace_file(self._tmp, self.path)
         except BaseException as e:
             self._fail(e)
 

@@ -3,7 +3,8 @@
 Every writer goes through :func:`atomic_path`: the file is written under a hidden
 temporary name in its own folder (``.bftmp-<name>``, keeping the extension so
 format-by-extension writers still work) and renamed into place with
-``os.replace``, so a reader (or a resumed run) never sees a half-written file.
+:func:`beatforge.io.tmpfile.replace_file` (``os.replace``, or an atomic swap over an existing
+file), so a reader (or a resumed run) never sees a half-written file.
 
 Nothing written here carries a timestamp: libsndfile writes no date chunk for
 PCM WAV, LAME's Info frame holds no time, the ID3 tags hold only the fields set
@@ -38,6 +39,8 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from ..io.tmpfile import replace_file
+
 TMP_PREFIX = ".bftmp-"
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 MP3_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000)
@@ -56,7 +59,7 @@ def atomic_path(path: Path):
     tmp = path.with_name(TMP_PREFIX + path.name)
     try:
         yield tmp
-        os.replace(tmp, path)
+        replace_file(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()

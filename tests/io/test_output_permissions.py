@@ -45,3 +45,43 @@ def test_jam_saves_are_readable_by_others(tmp_path, umask_022):
     assert mode(tmp_path / "rec.mid") == umask_022
     _write_text(tmp_path / "jam.py", "beat = None\n")
     assert mode(tmp_path / "jam.py") == umask_022
+
+
+def test_replacing_an_output_swaps_it_in_atomically(tmp_path, monkeypatch):
+    import os
+    import sys
+
+    from beatforge.io import tmpfile
+
+    dst, src = tmp_path / "out.wav", tmp_path / ".out.wav.part"
+    dst.write_bytes(b"old")
+    src.write_bytes(b"new")
+    replace_file = tmpfile.replace_file
+    if sys.platform.startswith("linux") and tmpfile._exchange() is not None:
+        # the swap path: os.replace is not used for an existing regular file
+        monkeypatch.setattr(os, "replace", lambda *a: (_ for _ in ()).throw(AssertionError("os.replace used")))
+    replace_file(src, dst)
+    assert dst.read_bytes() == b"new" and not src.exists()
+    monkeypatch.undo()
+    # no file there yet, or a folder in the way: plain os.replace behaviour
+    src.write_bytes(b"first")
+    replace_file(src, tmp_path / "fresh.wav")
+    assert (tmp_path / "fresh.wav").read_bytes() == b"first" and not src.exists()
+    (tmp_path / "folder").mkdir()
+    src.write_bytes(b"x")
+    with pytest.raises(IsADirectoryError):
+        replace_file(src, tmp_path / "folder")
+    assert (tmp_path / "folder").is_dir() and src.read_bytes() == b"x"
+
+
+def test_re_rendering_keeps_one_file_with_the_new_audio(tmp_path):
+    import soundfile as sf
+
+    from beatforge.io.audio import write_audio
+
+    out = tmp_path / "beat.wav"
+    write_audio(out, np.zeros((1000, 2), np.float32), 44100)
+    write_audio(out, np.full((500, 2), 0.25, np.float32), 44100)
+    data, _ = sf.read(out)
+    assert data.shape == (500, 2) and np.allclose(data, 0.25, atol=1e-6)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["beat.wav"]

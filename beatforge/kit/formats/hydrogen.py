@@ -34,8 +34,6 @@ are ignored.  Nothing is decoded at load time: samples load when first played.
 
 from __future__ import annotations
 
-import hashlib
-import html
 import math
 import os
 import re
@@ -248,6 +246,8 @@ def declared_name(folder: Path) -> str | None:
     m = _NAME.search(head)
     if not m:
         return None
+    import html
+
     return html.unescape(m.group(1).decode("utf-8", "replace")).strip() or None
 
 
@@ -259,6 +259,8 @@ def cache_dir() -> Path:
 
 
 def _sha256(path: Path) -> str:
+    import hashlib          # archives only: kept out of every kit load's start-up
+
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
