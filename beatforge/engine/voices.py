@@ -21,7 +21,6 @@ import numpy as np
 from ..kit.model import Kit, Pad
 from ..sequence import Hit
 
-_UNSET = object()
 _MEMO_LIMIT = 4096
 STEAL_FADE_SECONDS = 0.005   # a stolen voice fades out over 5 ms: no click
 CHOKE_FADE_SECONDS = 0.005   # so does a choked one (closed hat cutting the open hat)
@@ -93,8 +92,9 @@ class VoicePlanner:
         self._pads: dict = {}
         self._counters: dict = {}
         self._samples: dict[int, object] = {}
-        # memos (bounded: a live planner lives long): velocity band per (pad, velocity), and the
-        # spec per (layer, pad, hit parameters); ids are stable because the kit holds the objects
+        # memos (bounded: a live planner lives long): velocity band and candidate layers per
+        # (pad, velocity), and the spec per (layer, pad, hit parameters); ids are stable because
+        # the kit holds the objects
         self._bands: dict = {}
         self._specs: dict = {}   # layer id -> Sample (skips the file-cache lookup per hit)
 
@@ -108,15 +108,17 @@ class VoicePlanner:
     def plan(self, hit: Hit, stem: str | None = None) -> VoiceSpec:
         pad = self.pad(hit.pad)
         bkey = (id(pad), hit.velocity)
-        band = self._bands.get(bkey, _UNSET)
-        if band is _UNSET:
+        memo = self._bands.get(bkey)
+        if memo is None:
             if len(self._bands) >= _MEMO_LIMIT:
                 self._bands.clear()
-            band = self._bands[bkey] = pad.band(hit.velocity)  # round robin counts per velocity band
+            # round robin counts per velocity band; the band's layers are the same for every hit
+            memo = self._bands[bkey] = (pad.band(hit.velocity), pad.candidates(hit.velocity))
+        band, candidates = memo
         key = id(pad) if band is None else (id(pad), band)
         count = self._counters.get(key, 0)
         self._counters[key] = count + 1
-        layer = pad.choose(hit.velocity, hit.variant, count, self.rng)
+        layer = pad.choose(hit.velocity, hit.variant, count, self.rng, candidates)
         # Everything below depends only on the layer and the hit's parameters (unless the pad
         # draws a random pitch): hits that repeat them share one spec (specs are never modified).
         skey = None

@@ -717,7 +717,7 @@ class MidiBeat(Playable):
         from ..errors import KitError
 
         bars = self.length_bars() if bars is None else bars
-        end = Fraction(bars) * self.song.bar_ticks
+        end = math.ceil(Fraction(bars) * self.song.bar_ticks)   # ticks are whole: compare ints
         kit = self.load_kit()
         frame_at = self._frame_function(sample_rate)
         swung = (lambda t: t) if straight or float(self.swing) == 50 else self._swung

@@ -157,11 +157,13 @@ class Pad:
         nearest = min(self.layers, key=lambda l: min(abs(l.vel_lo - v), abs(l.vel_hi - v)))
         return [l for l in self.layers if (l.vel_lo, l.vel_hi) == (nearest.vel_lo, nearest.vel_hi)]
 
-    def choose(self, velocity: float, variant: int | None, counter: int, rng: np.random.Generator) -> Layer:
+    def choose(self, velocity: float, variant: int | None, counter: int, rng: np.random.Generator,
+               candidates: list[Layer] | None = None) -> Layer:
         """Pick the layer for one hit.  *variant* (``bd:3``) picks explicitly (modulo the
         number of candidates); otherwise the pad's selection rule applies, with
-        *counter* (hits so far on this pad) for round robin and *rng* for random."""
-        layers = self.candidates(velocity)
+        *counter* (hits so far on this pad) for round robin and *rng* for random.
+        *candidates*: ``self.candidates(velocity)`` when the caller already has it."""
+        layers = self.candidates(velocity) if candidates is None else candidates
         if variant is not None:
             return layers[variant % len(layers)]
         if len(layers) > 1 and any(l.seq_length for l in layers):
