@@ -39,6 +39,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from ..io.audio import FILE_BUFFER
 from ..io.tmpfile import replace_file
 
 TMP_PREFIX = ".bftmp-"
@@ -402,7 +403,7 @@ def _sf_write(path: Path, data: np.ndarray, sample_rate: int, **kw) -> None:
     """soundfile.write through a buffered Python file: the same bytes, without libsndfile's
     write() per 8 KB and fsync() on close (the rename makes the file whole; fsync would only
     add a wait for the disk to every file of a pack)."""
-    with open(path, "w+b", buffering=1 << 20) as fh:
+    with open(path, "w+b", buffering=FILE_BUFFER) as fh:
         sf.write(fh, data, sample_rate, **kw)
 
 
