@@ -166,3 +166,71 @@ def test_the_command_line_runs_numpy_with_one_blas_thread_unless_told_otherwise(
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env=dict(env, OPENBLAS_NUM_THREADS="3"))
     assert out.stdout.split()[0] == "3"
+
+
+def test_a_finished_render_still_runs_exit_handlers_and_waits_for_threads(tmp_path):
+    """A render ends without the interpreter's teardown, but what a pattern file set up to
+    happen at exit still happens, and a thread it started still finishes."""
+    from tests.conftest import run_cli
+
+    pattern = tmp_path / "beat.py"
+    pattern.write_text(
+        "import atexit, threading, time, pathlib\n"
+        "from beatforge import Beat\n"
+        f"here = pathlib.Path({str(tmp_path)!r})\n"
+        "atexit.register(lambda: (here / 'atexit.txt').write_text('ran'))\n"
+        "def later():\n"
+        "    time.sleep(0.3)\n"
+        "    (here / 'thread.txt').write_text('done')\n"
+        "threading.Thread(target=later).start()\n"
+        "beat = Beat(bpm=120)\n"
+        "beat.track('kick', 'x...x...x...x...')\n")
+    res = run_cli("render", pattern, "-o", tmp_path / "out.wav")
+    assert res.returncode == 0, res.stderr
+    assert res.stderr.strip().endswith("out.wav")
+    assert (tmp_path / "atexit.txt").read_text() == "ran"
+    assert (tmp_path / "thread.txt").read_text() == "done"
+    import soundfile as sf
+    assert sf.info(str(tmp_path / "out.wav")).frames == 88200
+
+    plain = tmp_path / "plain.py"
+    plain.write_text("import atexit, pathlib\nfrom beatforge import Beat\n"
+                     f"atexit.register(lambda: pathlib.Path({str(tmp_path / 'plain.txt')!r}).write_text('ran'))\n"
+                     "beat = Beat(bpm=120)\nbeat.track('kick', 'x...')\n")
+    res = run_cli("render", plain, "-o", tmp_path / "plain.wav")
+    assert res.returncode == 0 and res.stderr.startswith("wrote"), res.stderr
+    assert (tmp_path / "plain.txt").read_text() == "ran"
+    res = run_cli("render", plain, "-o", tmp_path / "no" / "such" / "dir.wav")
+    assert res.returncode == 1 and res.stderr.startswith("error:")
+
+
+def test_run_leaves_with_os_exit_only_after_a_finished_render(tmp_path, monkeypatch):
+    import atexit
+    import os
+
+    import pytest
+
+    from beatforge import cli
+
+    class Left(Exception):
+        pass
+
+    calls = []
+    import threading
+
+    monkeypatch.setattr(threading, "active_count", lambda: 1)   # other tests may leave threads behind
+    monkeypatch.setattr(atexit, "_run_exitfuncs", lambda: calls.append("atexit"))
+    monkeypatch.setattr(os, "_exit", lambda code: (_ for _ in ()).throw(Left(code)))
+    monkeypatch.setattr(cli, "_finished", False)
+    pattern = tmp_path / "beat.py"
+    pattern.write_text("from beatforge import Beat\nbeat = Beat()\nbeat.track('kick', 'x...')\n")
+    with pytest.raises(Left) as left:
+        cli.run(["render", str(pattern), "-o", str(tmp_path / "out.wav")])
+    assert left.value.args == (0,) and calls == ["atexit"] and (tmp_path / "out.wav").is_file()
+    monkeypatch.setattr(cli, "_finished", False)
+    with pytest.raises(SystemExit) as failed:      # a failed render exits the usual way
+        cli.run(["render", str(pattern), "-o", str(tmp_path / "nope" / "out.wav")])
+    assert failed.value.code == 1 and calls == ["atexit"]
+    with pytest.raises(SystemExit) as listed:      # other commands too
+        cli.run(["kits"])
+    assert listed.value.code == 0 and calls == ["atexit"]
