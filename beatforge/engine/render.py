@@ -63,7 +63,11 @@ def render_hits(hits: Sequence[Hit], kit: Kit, frames: int, sample_rate: int, *,
         bank.mix(out, stem_buf)
     if tail == "wrap" and total > frames:
         out = _wrap(out, frames)
-        stem_buf = np.stack([_wrap(s, frames) for s in stem_buf]) if stem_buf is not None else None
+        if stem_buf is not None:       # in place: each stem's first `frames` rows stay contiguous
+            for start in range(frames, total, frames):
+                n = min(frames, total - start)
+                stem_buf[:, :n] += stem_buf[:, start:start + n]
+            stem_buf = stem_buf[:, :frames]
     stem_audio = {name: stem_buf[i] for name, i in stem_index.items()} if stem_buf is not None else {}
     return out, stem_audio
 
