@@ -42,7 +42,6 @@ def main():
     warnings.showwarning = _warn_briefly  # "warning: <message>", without Python's source line
 
 
-
 # --- leaving -------------------------------------------------------------------------------------
 
 _finished = False
@@ -86,6 +85,7 @@ def _exit_now() -> None:
     except (OSError, ValueError):
         return          # let the normal exit report it
     os._exit(0)
+
 
 @main.command()
 @click.argument("source", type=click.Path(dir_okay=False))
