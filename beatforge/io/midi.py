@@ -28,7 +28,8 @@ Import (:func:`read_midi`, ``load_source("x.mid")``)
     ``seconds = sum(ticks * tempo_us / (ppq * 10**6))`` per tempo segment, then the one
     rounding rule ``frame = floor(seconds * rate + 1/2)``.  Notes the kit has no pad for
     are skipped with a warning naming them.  One MIDI track is one stem; a type 0 file is
-    split by channel.
+    split by channel.  The song's name is the first track's name; in a type 0 file only a
+    sequence name (at tick 0, before any channel event), else ``MidiBeat`` uses the file name.
 """
 
 from __future__ import annotations
@@ -351,6 +352,7 @@ class MidiNote:
     note: int
     velocity: int
     length: int | None    # ticks until the note-off, None when it never ends
+    channel: int = DRUM_CHANNEL
 
 
 @dataclass
@@ -373,8 +375,9 @@ class MidiSong:
 def read_smf(data: bytes) -> tuple[int, int, list[list[tuple]]]:
     """``(format, division, tracks)`` of Standard MIDI File bytes; each track is a list of
     ``(tick, kind, a, b, c)`` with absolute ticks, where kind is ``"on"``/``"off"`` (channel,
-    note, velocity; a note-on with velocity 0 is an ``"off"``) or ``"meta"`` (type, bytes, None).
-    Other channel messages and sysex are skipped.  Raises ValueError on malformed data.
+    note, velocity; a note-on with velocity 0 is an ``"off"``), ``"meta"`` (type, bytes, None)
+    or ``"chan"`` for any other channel message (channel, None, None: only that there is one).
+    Sysex is skipped.  Raises ValueError on malformed data.
 
     A small reader of our own: the render path needs only notes, tempo and names, and
     reading them straight from the bytes is many times faster than building message objects.
@@ -427,8 +430,10 @@ def read_smf(data: bytes) -> tuple[int, int, list[list[tuple]]]:
                 append((tick, "off", status & 0x0F, data[i], data[i + 1]))
                 i += 2
             elif kind in (0xA0, 0xB0, 0xE0):
+                append((tick, "chan", status & 0x0F, None, None))
                 i += 2
             elif kind in (0xC0, 0xD0):
+                append((tick, "chan", status & 0x0F, None, None))
                 i += 1
             elif status == 0xFF:
                 mtype = data[i]
@@ -495,24 +500,30 @@ def parse_midi(path: str | os.PathLike) -> MidiSong:
         name = None
         params = None
         melodic_here = None
+        sequence_name = False     # type 0: the name is the song's only at tick 0 before any channel event
+        channel_seen = False
         open_notes: dict[tuple[int, int], list] = {}
         tick = offset
         for tick, kind, a, b, c in events:
             tick += offset
             if kind == "on":
-                key = (ti if fmt != 0 else a, b)
-                rec = [tick, key[0], b, c, None]
+                key = (a, b)
+                rec = [tick, ti if fmt != 0 else a, b, c, None, a]
                 stack = open_notes.get(key)
                 if stack is None:
                     open_notes[key] = [rec]
                 else:
                     stack.append(rec)
                 notes.append(rec)
+                channel_seen = True
             elif kind == "off":
-                stack = open_notes.get((ti if fmt != 0 else a, b))
+                stack = open_notes.get((a, b))
                 if stack:
                     rec = stack.pop(0)
                     rec[4] = tick - rec[0]
+                channel_seen = True
+            elif kind == "chan":
+                channel_seen = True
             elif kind == "meta":
                 order += 1
                 if a == 0x51 and len(b) == 3:
@@ -523,6 +534,7 @@ def parse_midi(path: str | os.PathLike) -> MidiSong:
                     time_sig = (b[0], 2 ** b[1])
                 elif a == 0x03 and name is None:
                     name = b.decode("latin-1").strip()
+                    sequence_name = tick == 0 and not channel_seen
                 elif a == 0x01:
                     text = b.decode("latin-1")
                     m = _BPM_TEXT.match(text)
@@ -543,8 +555,8 @@ def parse_midi(path: str | os.PathLike) -> MidiSong:
         end_tick = max(end_tick, tick)
         if fmt == 2:
             offset = tick
-        if ti == 0 and name:
-            song_name = name
+        if ti == 0 and name and (fmt != 0 or sequence_name):
+            song_name = name          # a type 0 file's first track name may name an instrument
         if fmt != 0:
             keys[ti] = name or f"track {ti + 1}"
             if params is not None:
@@ -568,7 +580,7 @@ def parse_midi(path: str | os.PathLike) -> MidiSong:
     track_params = {index[k]: v for k, v in track_params.items() if k in index}
     melodic = {index[k]: v for k, v in melodic.items() if k in index}
     notes.sort(key=lambda r: (r[0], index[r[1]], r[2]))
-    out_notes = [MidiNote(r[0], index[r[1]], r[2], r[3], r[4]) for r in notes]
+    out_notes = [MidiNote(r[0], index[r[1]], r[2], r[3], r[4], r[5]) for r in notes]
     for n in out_notes:
         if n.length:
             end_tick = max(end_tick, n.tick + n.length)

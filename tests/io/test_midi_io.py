@@ -450,3 +450,80 @@ def test_cli_exports_a_midi_file_again(tmp_path, impulse_kit, cli):
     r = cli("render", path, "-o", tmp_path / "missing" / "out.mid", "--kit", impulse_kit)
     assert r.returncode == 1 and r.stderr.startswith("error:") and len(r.stderr.strip().splitlines()) == 1
     assert "Traceback" not in r.stderr and not (tmp_path / "missing").exists()
+
+
+# ------------------------------------------------------------------------------------------
+# MIDI files with several channels and names
+
+# (tick, channel, note, velocity, length) at 480 ticks per quarter: drums with notes the factory kit
+# has no pad for (81 open triangle, 80 mute triangle), a piano part on channel 1 and a bass on channel 2
+# (note 60 on both piano and bass channels at once: each note-off ends its own channel's note)
+_PARTS = {
+    "Drums": [(0, 9, 36, 110, 60), (0, 9, 81, 37, 240), (240, 9, 80, 64, 30), (480, 9, 38, 127, 60),
+              (960, 9, 36, 90, 60), (1200, 9, 81, 5, 480), (1440, 9, 38, 100, 60), (1800, 9, 42, 1, 60)],
+    "Keys": [(0, 0, 60, 80, 960), (0, 0, 64, 72, 960), (0, 0, 67, 66, 900), (0, 1, 60, 99, 300),
+             (960, 0, 62, 81, 240), (960, 1, 60, 50, 720), (1200, 0, 65, 82, 700), (1920, 0, 59, 12, 1)],
+}
+_TEMPOS = [(0, 500000), (1440, 400000)]
+
+
+def _notes_file(path, typ, parts=_PARTS, ppq=480):
+    """A type 0 or 1 file of *parts*: a conductor with the tempo map, one track per part."""
+    mid = mido.MidiFile(type=typ, ticks_per_beat=ppq)
+    conductor = [(t, mido.MetaMessage("set_tempo", tempo=us)) for t, us in _TEMPOS]
+    conductor.append((0, mido.MetaMessage("time_signature", numerator=4, denominator=4)))
+    tracks = [conductor]
+    for name, notes in parts.items():
+        events = [(0, mido.MetaMessage("track_name", name=name))]
+        for tick, channel, note, velocity, length in notes:
+            events.append((tick, mido.Message("note_on", channel=channel, note=note, velocity=velocity)))
+            events.append((tick + length, mido.Message("note_off", channel=channel, note=note, velocity=64)))
+        tracks.append(events)
+    merged = []
+    for events in tracks:
+        now, track = 0, mido.MidiTrack()
+        for tick, msg in sorted(events, key=lambda e: (e[0], e[1].type == "note_on")):   # offs first
+            track.append(msg.copy(time=tick - now))
+            now = tick
+        merged.append(track)
+    mid.tracks += merged if typ == 1 else [mido.merge_tracks(merged)]
+    mid.save(path)
+    return path
+
+
+def _type0(path, events):
+    mid = mido.MidiFile(type=0, ticks_per_beat=96)
+    mid.tracks.append(mido.MidiTrack(events + [mido.Message("note_on", channel=9, note=36, velocity=100, time=0),
+                                               mido.Message("note_off", channel=9, note=36, velocity=0, time=96)]))
+    mid.save(path)
+    return path
+
+
+@pytest.mark.parametrize("events, name", [
+    ([mido.MetaMessage("track_name", name="Groove 7", time=0),
+      mido.Message("program_change", channel=9, program=0, time=0),
+      mido.MetaMessage("track_name", name="Kick", time=0)], "Groove 7"),       # the sequence name
+    ([mido.MetaMessage("set_tempo", tempo=500000, time=0),
+      mido.MetaMessage("track_name", name="Groove 7", time=0)], "Groove 7"),   # after meta events is fine
+    ([mido.Message("program_change", channel=9, program=0, time=0),
+      mido.MetaMessage("track_name", name="Kick", time=0)], None),             # an instrument's name
+    ([mido.Message("control_change", channel=0, control=7, value=100, time=0),
+      mido.MetaMessage("track_name", name="Kick", time=0)], None),
+    ([mido.Message("note_on", channel=9, note=42, velocity=90, time=0),
+      mido.MetaMessage("track_name", name="Kick", time=0)], None),
+    ([mido.MetaMessage("track_name", name="Kick", time=48)], None),            # not at the start
+])
+def test_type_0_file_is_named_only_by_its_sequence_name(tmp_path, events, name):
+    path = _type0(tmp_path / "groove.mid", events)
+    assert parse_midi(path).name == name
+    midi = MidiBeat.from_file(path)
+    assert midi.name == (name or "groove")
+    midi.to_midi(tmp_path / "out.mid")
+    assert mido.MidiFile(tmp_path / "out.mid").tracks[0].name == (name or "groove")
+    assert Beat.from_midi(path).name == (name or "groove")
+
+
+def test_type_1_notes_pair_with_the_note_off_of_their_own_channel(tmp_path):
+    path = _notes_file(tmp_path / "k.mid", 1, parts={"Keys": _PARTS["Keys"]})
+    got = sorted((n.tick, n.channel, n.note, n.length) for n in parse_midi(path).notes)
+    assert got == sorted((t, c, n, length) for t, c, n, _, length in _PARTS["Keys"])

@@ -1,4 +1,5 @@
-"""The render path's own Standard MIDI File reader agrees with mido on every note, tempo and name."""
+"""The render path's own Standard MIDI File reader agrees with mido on every note, tempo, name and
+channel message."""
 
 import io
 
@@ -37,6 +38,8 @@ def _expected(mid: mido.MidiFile):
                 events.append((tick, "off", msg.channel, msg.note, msg.velocity))
             elif msg.type in ("set_tempo", "track_name"):
                 events.append((tick, msg.type, msg.tempo if msg.type == "set_tempo" else msg.name))
+            elif msg.type in ("control_change", "program_change", "pitchwheel"):
+                events.append((tick, "chan", msg.channel))
         out.append(events)
     return out
 
@@ -52,6 +55,8 @@ def _ours(tracks):
                 kept.append((tick, "set_tempo", int.from_bytes(b, "big")))
             elif kind == "meta" and a == 0x03:
                 kept.append((tick, "track_name", b.decode("latin-1")))
+            elif kind == "chan":
+                kept.append((tick, "chan", a))
         out.append(kept)
     return out
 
