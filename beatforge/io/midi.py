@@ -18,7 +18,9 @@ Export (:func:`write_midi`, ``Beat.to_midi``)
     Songs, MIDI files (``MidiBeat.to_midi``: the tempo map scaled by the bpm override, the
     first time signature kept) and Hydrogen songs (``H2Song.to_midi``: tempo markers, a time
     signature per pattern length) export through the same :func:`build_midi`, one MIDI track
-    per stem that plays.
+    per stem that plays.  A MIDI file exported again does not go through a kit: every note
+    within the bars keeps its track, channel, note number and velocity (the file's integers),
+    and its length, even those the kit has no pad for.
 
 Import (:func:`read_midi`, ``load_source("x.mid")``)
     Type 0 and 1 (type 2: each track is laid after the previous one).  Every note-on
@@ -173,12 +175,40 @@ def build_midi(beat, bars=None, straight: bool = False):
     (``[(quarter, numerator, denominator)]``, default 4/4) and ``track_settings()``
     (``{track: (pitch, pan, gain_db)}``).  Such sources get one MIDI track per stem that plays;
     a hit of velocity 0 is a note-off: it ends the notes still sounding on its track.
-    """
-    import mido
 
+    A source with ``midi_notes(bars, straight=...)`` (a MIDI file, :meth:`MidiBeat.midi_notes`)
+    is written from those notes instead of hits: every note keeps its track, channel, note
+    number and velocity, whatever kit the source plays on (no kit is loaded).
+    """
+    bars = beat.length_bars() if bars is None else bars
+    segments, end_q = _tempo_map(beat, bars)
+    signatures = beat.time_signatures(bars) if hasattr(beat, "time_signatures") else [(Fraction(0), 4, 4)]
+    signatures = [(Fraction(q), num, den) for q, num, den in signatures if q < end_q] or [(Fraction(0), 4, 4)]
+    fixed = [end_q] + [q for q, _, _ in segments] + [q for q, _, _ in signatures]
+    if hasattr(beat, "midi_notes"):
+        ppq, end_tick, pad_map, tracks = _tracks_from_notes(beat, bars, straight, fixed)
+    else:
+        ppq, end_tick, pad_map, tracks = _tracks_from_hits(beat, bars, straight, segments, fixed)
+    return _smf(beat.name or "beatforge", ppq, end_tick, segments, signatures, pad_map, tracks)
+
+
+@dataclass
+class _OutTrack:
+    """One MIDI track to write: its name, text events, pan, and notes
+    ``(tick, channel, note, velocity, length in ticks or None)``; *stops* are ticks of note-offs
+    that end whatever sounds on the track."""
+
+    name: str
+    texts: list[str]
+    pan: float
+    notes: list[tuple[int, int, int, int, int | None]]
+    stops: list[int] = field(default_factory=list)
+
+
+def _tracks_from_hits(beat, bars, straight, segments, fixed):
+    """``(ppq, end tick, pad map, tracks)`` of a beat, song or Hydrogen song, from its hits on its kit."""
     from ..sequence import timed_hits
 
-    bars = beat.length_bars() if bars is None else bars
     kit = beat.load_kit()
     if hasattr(beat, "timed_hits"):
         timed = beat.timed_hits(bars, 44100, straight=straight)
@@ -190,14 +220,11 @@ def build_midi(beat, bars=None, straight: bool = False):
         timed = timed_hits(beat, bars, 44100, straight=straight)
         names = [t.name for t in beat.tracks if not t.mute]
         params = {t.name: t for t in beat.tracks}
-    segments, end_q = _tempo_map(beat, bars)
-    signatures = beat.time_signatures(bars) if hasattr(beat, "time_signatures") else [(Fraction(0), 4, 4)]
-    signatures = [(Fraction(q), num, den) for q, num, den in signatures if q < end_q] or [(Fraction(0), 4, 4)]
     offs = [(seconds, hit) for seconds, hit in timed if hit.velocity <= 0]
     timed = [(seconds, hit) for seconds, hit in timed if hit.velocity > 0]
     quarters = [_quarters(segments, seconds) for seconds, _ in timed]
-    ppq, _exact = choose_ppq(quarters + [end_q] + [q for q, _, _ in segments] + [q for q, _, _ in signatures])
-    end_tick = _round_half_up(end_q * ppq)
+    ppq, _exact = choose_ppq(quarters + fixed)
+    end_tick = _round_half_up(fixed[0] * ppq)
     stops: dict[str, list[int]] = {}
     for seconds, hit in offs:
         stops.setdefault(hit.track, []).append(max(0, _round_half_up(_quarters(segments, seconds) * ppq)))
@@ -215,11 +242,80 @@ def build_midi(beat, bars=None, straight: bool = False):
             note = max(0, min(127, melodic[key][1] + round(hit.pitch)))
         else:
             note = notes[key]
-        by_track.setdefault(hit.track, []).append((tick, note, hit, length, key in melodic))
+        vel = max(1, min(127, _round_half_up(Fraction(hit.velocity))))
+        by_track.setdefault(hit.track, []).append((tick, note, vel, length, key in melodic, hit.pad))
+
+    channels = iter([c for c in range(16) if c != DRUM_CHANNEL] * 8)
+    tracks = []
+    for name, items in by_track.items():
+        is_melodic = bool(items) and all(it[4] for it in items)
+        channel = next(channels) if is_melodic else DRUM_CHANNEL
+        texts = []
+        if is_melodic:
+            pad_name, root = melodic[_pad_key(items[0][5])]
+            texts.append(f"beatforge melodic root={root} pad={pad_name}")
+        t = params.get(name)
+        pan = 0.0
+        if t is not None and ((t.pitch and not is_melodic) or t.pan or t.gain_db):
+            texts.append(f"beatforge track pitch={0.0 if is_melodic else t.pitch!r} pan={t.pan!r} "
+                         f"gain_db={t.gain_db!r}")
+        if t is not None:
+            pan = t.pan
+        tracks.append(_OutTrack(name, texts, pan, [(tick, channel, note, vel, length)
+                                                   for tick, note, vel, length, _, _ in items],
+                                sorted(stops.get(name, ()))))
+    return ppq, end_tick, pad_map, tracks
+
+
+def _tracks_from_notes(source, bars, straight, fixed):
+    """``(ppq, end tick, pad map, tracks)`` of a MIDI file, from its own notes (no kit): every
+    note keeps its track, channel, note number and integer velocity."""
+    notes = source.midi_notes(bars, straight=straight)
+    onsets = [n[0] for n in notes]
+    ppq, exact = choose_ppq(onsets + fixed)
+    if exact:
+        # note ends on whole ticks too when a resolution allows it (else they are rounded)
+        with_ends, ends_exact = choose_ppq(onsets + fixed + [n[1] for n in notes if n[1] is not None])
+        if ends_exact:
+            ppq = with_ends
+    end_tick = _round_half_up(fixed[0] * ppq)
+    settings = source.track_settings() if hasattr(source, "track_settings") else {}
+    melodic = source.melodic_tracks() if hasattr(source, "melodic_tracks") else {}
+    file_pads = source.pad_names() if hasattr(source, "pad_names") else {}
+    by_track: dict[str, list] = {}
+    drum_notes: set[int] = set()
+    for onset, end, track, channel, note, velocity in notes:
+        tick = max(0, _round_half_up(onset * ppq))
+        length = None if end is None else max(1, _round_half_up(end * ppq) - tick)
+        by_track.setdefault(track, []).append((tick, channel, note, max(1, min(127, int(velocity))), length))
+        if track not in melodic:
+            drum_notes.add(note)
+    tracks = []
+    for name in source.stem_names():
+        items = by_track.get(name)
+        if not items:
+            continue
+        texts = []
+        is_melodic = name in melodic
+        if is_melodic:
+            pad_name, root = melodic[name]
+            texts.append(f"beatforge melodic root={root} pad={pad_name}")
+        t = _TrackSettings(*settings[name]) if name in settings else None
+        if t is not None and ((t.pitch and not is_melodic) or t.pan or t.gain_db):
+            texts.append(f"beatforge track pitch={0.0 if is_melodic else t.pitch!r} pan={t.pan!r} "
+                         f"gain_db={t.gain_db!r}")
+        tracks.append(_OutTrack(name, texts, t.pan if t is not None else 0.0, items))
+    pad_map = {note: pad for note, pad in file_pads.items() if note in drum_notes}
+    return ppq, end_tick, pad_map, tracks
+
+
+def _smf(name, ppq, end_tick, segments, signatures, pad_map, tracks):
+    """The ``mido.MidiFile``: the conductor (name, time signatures, tempo map, pad names), then *tracks*."""
+    import mido
 
     mid = mido.MidiFile(type=1, ticks_per_beat=ppq)
     conductor = mido.MidiTrack()
-    conductor.append(mido.MetaMessage("track_name", name=beat.name or "beatforge", time=0))
+    conductor.append(mido.MetaMessage("track_name", name=name, time=0))
     meta = [(_round_half_up(q * ppq), 0, i, ("time_signature", num, den))
             for i, (q, num, den) in enumerate(signatures)]
     meta += [(_round_half_up(q * ppq), 1, i, ("tempo", bpm)) for i, (q, _, bpm) in enumerate(segments)]
@@ -240,43 +336,33 @@ def build_midi(beat, bars=None, straight: bool = False):
     mid.tracks.append(conductor)
 
     default_len = max(1, ppq // 8)      # a 32nd note
-    channels = iter([c for c in range(16) if c != DRUM_CHANNEL] * 8)
-    for name, items in by_track.items():
+    for out in tracks:
         track = mido.MidiTrack()
-        track.append(mido.MetaMessage("track_name", name=name, time=0))
-        is_melodic = bool(items) and all(it[4] for it in items)
-        channel = next(channels) if is_melodic else DRUM_CHANNEL
-        t = params.get(name)
-        if is_melodic:
-            hit = items[0][2]
-            pad_name, root = melodic[_pad_key(hit.pad)]
-            track.append(mido.MetaMessage("text", text=f"beatforge melodic root={root} pad={pad_name}", time=0))
-        if t is not None and ((t.pitch and not is_melodic) or t.pan or t.gain_db):
-            track.append(mido.MetaMessage(
-                "text", text=f"beatforge track pitch={0.0 if is_melodic else t.pitch!r} pan={t.pan!r} "
-                             f"gain_db={t.gain_db!r}", time=0))
-        if t is not None and t.pan:
+        track.append(mido.MetaMessage("track_name", name=out.name, time=0))
+        for text in out.texts:
+            track.append(mido.MetaMessage("text", text=text, time=0))
+        items = sorted(out.notes, key=lambda x: (x[0], x[1], x[2]))
+        if out.pan:
+            channel = items[0][1] if items else DRUM_CHANNEL
             track.append(mido.Message("control_change", channel=channel, control=10,
-                                      value=max(0, min(127, round((t.pan + 1) * 63.5))), time=0))
+                                      value=max(0, min(127, round((out.pan + 1) * 63.5))), time=0))
         # next onset of the same note on this track, so a note ends before it sounds again
-        items.sort(key=lambda x: (x[0], x[1]))
-        next_on: dict[int, int] = {}
+        next_on: dict[tuple[int, int], int] = {}
         events = []
-        track_stops = sorted(stops.get(name, ()))
-        for tick, note, hit, length, _ in reversed(items):
-            gap = next_on.get(note, end_tick + default_len) - tick
-            i = bisect_right(track_stops, tick)
-            if i < len(track_stops) and track_stops[i] - tick < gap:
-                gap = track_stops[i] - tick          # a note-off on the track ends the note
+        stops = out.stops
+        for tick, channel, note, vel, length in reversed(items):
+            gap = next_on.get((channel, note), end_tick + default_len) - tick
+            i = bisect_right(stops, tick)
+            if i < len(stops) and stops[i] - tick < gap:
+                gap = stops[i] - tick          # a note-off on the track ends the note
             dur = min(length if length is not None else default_len, gap) if gap > 0 else 1
             dur = max(1, dur)
-            next_on[note] = tick
-            vel = max(1, min(127, _round_half_up(Fraction(hit.velocity))))
-            events.append((tick, 1, note, vel))
-            events.append((tick + dur, 0, note, 0))
+            next_on[(channel, note)] = tick
+            events.append((tick, 1, channel, note, vel))
+            events.append((tick + dur, 0, channel, note, 0))
         events.sort()
         now = 0
-        for tick, is_on, note, vel in events:
+        for tick, is_on, channel, note, vel in events:
             kind = "note_on" if is_on else "note_off"
             track.append(mido.Message(kind, channel=channel, note=note, velocity=vel if is_on else 0,
                                       time=tick - now))
@@ -810,10 +896,38 @@ class MidiBeat(Playable):
         names = self.song.track_names
         return {names[i]: tuple(v) for i, v in self.song.track_params.items() if i < len(names)}
 
+    def midi_notes(self, bars=None, *, straight: bool = False):
+        """``[(onset, end, track, channel, note, velocity)]``: every note of the file that starts
+        within *bars* bars, as written, whatever the kit has pads for.  Onset and end (None when
+        the note never ends) are in quarter notes from the start, swing applied unless
+        *straight*; track is the stem name, channel 0..15, velocity the file's own 1..127."""
+        bars = self.length_bars() if bars is None else bars
+        end = math.ceil(Fraction(bars) * self.song.bar_ticks)
+        ppq = self.song.ppq
+        swung = Fraction if straight or float(self.swing) == 50 else self._swung
+        names = self.song.track_names
+        out = []
+        for n in self.song.notes:
+            if n.tick >= end:
+                break
+            stop = None if n.length is None else swung(n.tick + n.length) / ppq
+            out.append((swung(n.tick) / ppq, stop, names[n.track], n.channel, n.note, n.velocity))
+        return out
+
+    def melodic_tracks(self) -> dict[str, tuple[str, int]]:
+        """``{track: (pad, root)}`` for the pitched tracks of beatforge's own export."""
+        names = self.song.track_names
+        return {names[i]: v for i, v in self.song.melodic.items() if i < len(names)}
+
+    def pad_names(self) -> dict[int, str]:
+        """``{note: pad}`` the file names pads with (beatforge's export of pads without a MIDI note)."""
+        return dict(self.song.pad_map)
+
     def to_midi(self, path, bars: int | None = None, straight: bool = False):
-        """Write the file again as beatforge exports beats (see the module docs): the tempo map
-        scaled by ``bpm``, swing baked into the note positions (``straight=True``: as written),
-        the track names kept, the notes on the pads this beat's kit plays them with."""
+        """Write the file again as beatforge exports (see the module docs): the tempo map scaled
+        by ``bpm``, swing baked into the note positions (``straight=True``: as written), the
+        track names kept, and every note within *bars* on its own track and channel with its
+        note number, velocity and length, whether or not this beat's kit can play it."""
         return write_midi(self, path, bars=bars, straight=straight)
 
     def __repr__(self):

@@ -453,7 +453,7 @@ def test_cli_exports_a_midi_file_again(tmp_path, impulse_kit, cli):
 
 
 # ------------------------------------------------------------------------------------------
-# MIDI files with several channels and names
+# MIDI in -> MIDI out: every note of the file, whatever the kit has pads for
 
 # (tick, channel, note, velocity, length) at 480 ticks per quarter: drums with notes the factory kit
 # has no pad for (81 open triangle, 80 mute triangle), a piano part on channel 1 and a bass on channel 2
@@ -489,6 +489,94 @@ def _notes_file(path, typ, parts=_PARTS, ppq=480):
     mid.tracks += merged if typ == 1 else [mido.merge_tracks(merged)]
     mid.save(path)
     return path
+
+
+def _timed_notes(path):
+    """Every note of a MIDI file as ``(on seconds, off seconds, channel, note, velocity)``, exact
+    (Fractions through the file's tempo map), sorted; and the note count per track."""
+    mid = mido.MidiFile(path)
+    tempos, per_track = [], []
+    for track in mid.tracks:
+        now, notes, sounding = 0, [], {}
+        for msg in track:
+            now += msg.time
+            if msg.type == "set_tempo":
+                tempos.append((now, msg.tempo))
+            elif msg.type == "note_on" and msg.velocity:
+                sounding.setdefault((msg.channel, msg.note), []).append(len(notes))
+                notes.append([now, None, msg.channel, msg.note, msg.velocity])
+            elif msg.type in ("note_on", "note_off"):
+                notes[sounding[(msg.channel, msg.note)].pop(0)][1] = now
+        per_track.append(notes)
+    tempos.sort()
+
+    def seconds(tick):
+        total, last, us = Fraction(0), 0, 500000
+        for t, tempo in tempos:
+            if t >= tick:
+                break
+            total += Fraction((t - last) * us, mid.ticks_per_beat * 10**6)
+            last, us = t, tempo
+        return total + Fraction((tick - last) * us, mid.ticks_per_beat * 10**6)
+
+    out = sorted((seconds(on), seconds(off), channel, note, velocity)
+                 for notes in per_track for on, off, channel, note, velocity in notes)
+    return out, [len(notes) for notes in per_track if notes]
+
+
+@pytest.mark.parametrize("typ", [0, 1])
+def test_cli_midi_to_midi_keeps_every_note_the_kit_cannot_play(tmp_path, cli, typ):
+    src = _notes_file(tmp_path / "in.mid", typ)
+    want, _ = _timed_notes(src)
+    assert len(want) == 16
+    r = cli("render", src, "-o", tmp_path / "out.mid")           # the factory kit: no pad for 80, 81, 59..67
+    assert r.returncode == 0, r.stderr
+    assert "warning" not in r.stderr                              # nothing is left out
+    out = tmp_path / "out.mid"
+    got, counts = _timed_notes(out)
+    assert got == want                                            # times, lengths, channels, notes, velocities
+    mid = mido.MidiFile(out)
+    assert mid.type == 1 and mid.ticks_per_beat != 480           # the exporter chose its own resolution
+    if typ == 1:
+        assert [t.name for t in mid.tracks] == ["in", "Drums", "Keys"] and counts == [8, 8]
+        assert {m.channel for m in mid.tracks[1] if m.type == "note_on"} == {9}
+        assert {m.channel for m in mid.tracks[2] if m.type == "note_on"} == {0, 1}
+    else:                                                         # a type 0 file: one track per channel
+        assert [t.name for t in mid.tracks[1:]] == ["channel 1", "channel 2", "drums"] and counts == [6, 2, 8]
+    # the bpm override scales the tempo map: twice the time at half the tempo
+    r = cli("render", src, "-o", tmp_path / "slow.mid", "--bpm", 60, "--straight")
+    assert r.returncode == 0, r.stderr
+    slow, _ = _timed_notes(tmp_path / "slow.mid")
+    assert slow == [(2 * on, 2 * off, c, n, v) for on, off, c, n, v in want]
+    # audio still plays only what the kit has, and says what it leaves out
+    r = cli("render", src, "-o", tmp_path / "out.wav")
+    assert r.returncode == 0, r.stderr
+    assert "warning:" in r.stderr and "81 (2x)" in r.stderr and "80 (1x)" in r.stderr
+
+
+def test_midi_to_midi_keeps_notes_beyond_the_kit_with_swing_and_bars(tmp_path, impulse_kit):
+    src = MidiBeat.from_file(_notes_file(tmp_path / "in.mid", 1), kit=str(impulse_kit))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                            # no "no pad for" warning: no kit involved
+        src.replace(swing=60).to_midi(tmp_path / "swung.mid")
+        src.to_midi(tmp_path / "one.mid", bars=1, straight=True)
+    swung = parse_midi(tmp_path / "swung.mid")
+    # the one off-16th (tick 1800 at 480 ppq) lands at 60% of its 8th; the rest are on 8ths
+    assert sorted((n.tick * Fraction(480, swung.ppq), n.channel, n.note, n.velocity) for n in swung.notes) == \
+        sorted((1824 if t == 1800 else t, c, n, v) for notes in _PARTS.values() for t, c, n, v, _ in notes)
+    one = parse_midi(tmp_path / "one.mid")
+    assert sorted((n.tick * Fraction(480, one.ppq), n.channel, n.note) for n in one.notes) == \
+        sorted((t, c, n) for notes in _PARTS.values() for t, c, n, _, _ in notes if t < 1920)
+
+
+def test_midi_to_midi_keeps_every_velocity_exactly(tmp_path):
+    notes = [(i * 120, 9, 81 if i % 2 else 36, v, 60) for i, v in enumerate(range(1, 128))]
+    path = _notes_file(tmp_path / "v.mid", 1, parts={"Triangle": notes})
+    MidiBeat.from_file(path).to_midi(tmp_path / "back.mid")
+    back = [m for m in mido.MidiFile(tmp_path / "back.mid").tracks[1] if m.type == "note_on"]
+    assert [m.velocity for m in back] == list(range(1, 128))
+    assert [m.note for m in back] == [81 if i % 2 else 36 for i in range(127)]
+    assert [n.velocity for n in parse_midi(tmp_path / "back.mid").notes] == list(range(1, 128))
 
 
 def _type0(path, events):
