@@ -82,6 +82,23 @@ def _umask() -> int:
     return umask
 
 
+_SFC_SET_ADD_PEAK_CHUNK = 0x1050      # libsndfile's sf_command code (sndfile.h)
+
+
+def open_for_writing(file, sample_rate: int, channels: int, subtype: str, **kwargs) -> sf.SoundFile:
+    """``soundfile.SoundFile(file, "w", ...)`` without the PEAK chunk libsndfile adds to float
+    WAV/AIFF files: that chunk holds the time of writing, so the same audio written a second
+    later would give different bytes (outputs must be reproducible).  The chunk is optional
+    metadata; readers do not need it."""
+    f = sf.SoundFile(file, "w", sample_rate, channels, subtype, **kwargs)
+    if subtype in ("FLOAT", "DOUBLE"):
+        try:
+            sf._snd.sf_command(f._file, _SFC_SET_ADD_PEAK_CHUNK, sf._ffi.NULL, 0)
+        except AttributeError:      # a soundfile without these internals: the file is still valid
+            pass
+    return f
+
+
 def write_audio(path: str | os.PathLike, audio: np.ndarray, sample_rate: int, bit_depth: int = 24,
                 **kwargs) -> Path:
     """Write float audio to *path* atomically (temporary file in the same folder, then rename).
@@ -129,8 +146,8 @@ class AudioWriter:
             # call per 8 KB of converted samples and fsync() the file on close, which together
             # cost more than the whole mix of a long render.  The bytes are the same.
             self._fh = open(self._tmp, "w+b", buffering=FILE_BUFFER)
-            self._file = sf.SoundFile(self._fh, "w", self.sample_rate, self.channels, self.subtype,
-                                      format=self.format, **self.kwargs)
+            self._file = open_for_writing(self._fh, self.sample_rate, self.channels, self.subtype,
+                                          format=self.format, **self.kwargs)
         except BaseException as e:
             self._fail(e)
         return self

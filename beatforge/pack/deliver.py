@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from ..io.audio import FILE_BUFFER
+from ..io.audio import FILE_BUFFER, open_for_writing
 from ..io.tmpfile import replace_file
 
 TMP_PREFIX = ".bftmp-"
@@ -402,9 +402,15 @@ def write_wav(path: Path, x: np.ndarray, sample_rate: int, bit_depth: int = 24) 
 def _sf_write(path: Path, data: np.ndarray, sample_rate: int, **kw) -> None:
     """soundfile.write through a buffered Python file: the same bytes, without libsndfile's
     write() per 8 KB and fsync() on close (the rename makes the file whole; fsync would only
-    add a wait for the disk to every file of a pack)."""
+    add a wait for the disk to every file of a pack), and without the dated PEAK chunk of
+    float files (:func:`beatforge.io.audio.open_for_writing`)."""
+    data = np.asarray(data)
     with open(path, "w+b", buffering=FILE_BUFFER) as fh:
-        sf.write(fh, data, sample_rate, **kw)
+        f = open_for_writing(fh, sample_rate, data.shape[1] if data.ndim == 2 else 1, kw.pop("subtype"), **kw)
+        try:
+            f.write(data)
+        finally:
+            f.close()
 
 
 def mp3_rate(sample_rate: int) -> int:

@@ -19,7 +19,8 @@ def test_integer_files_are_byte_identical_to_libsndfile_conversion(tmp_path, suf
     assert (tmp_path / f"ours{suffix}").read_bytes() == (tmp_path / f"ref{suffix}").read_bytes()
 
 
-@pytest.mark.parametrize("suffix,fmt,subtype,bits", [(".wav", "WAV", "FLOAT", 32), (".aiff", "AIFF", "FLOAT", 32),
+@pytest.mark.parametrize("suffix,fmt,subtype,bits", [(".wav", "WAV", "PCM_16", 16), (".aiff", "AIFF", "PCM_24", 24),
+                                                     (".flac", "FLAC", "PCM_24", 24),
                                                      (".mp3", "MP3", "MPEG_LAYER_III", 24)])
 def test_files_written_through_our_buffered_file_equal_libsndfile_writing_the_path(tmp_path, suffix, fmt, subtype,
                                                                                   bits):
@@ -33,6 +34,26 @@ def test_files_written_through_our_buffered_file_equal_libsndfile_writing_the_pa
     sf.write(tmp_path / f"ref{suffix}", x, 44100, subtype=subtype, format=fmt)
     assert (tmp_path / f"ours{suffix}").read_bytes() == (tmp_path / f"ref{suffix}").read_bytes()
     assert sorted(q.name for q in tmp_path.iterdir()) == [f"ours{suffix}", f"ref{suffix}"]
+
+
+@pytest.mark.parametrize("suffix,fmt", [(".wav", "WAV"), (".aiff", "AIFF")])
+def test_float_files_carry_no_dated_peak_chunk(tmp_path, suffix, fmt):
+    """libsndfile puts a PEAK chunk holding the time of writing into float WAV/AIFF files, so the
+    same render a second later would differ; ours leave it out and are otherwise libsndfile's."""
+    from beatforge.io.audio import write_audio
+    from beatforge.pack.deliver import write_wav
+
+    x = np.random.default_rng(7).uniform(-1.5, 1.5, (30000, 2)).astype(np.float32)
+    write_audio(tmp_path / f"ours{suffix}", x, 44100, 32)
+    sf.write(tmp_path / f"ref{suffix}", x, 44100, subtype="FLOAT", format=fmt)
+    ours, ref = (tmp_path / f"ours{suffix}").read_bytes(), (tmp_path / f"ref{suffix}").read_bytes()
+    assert b"PEAK" in ref and b"PEAK" not in ours
+    data, rate = sf.read(tmp_path / f"ours{suffix}", dtype="float32")
+    assert rate == 44100 and np.array_equal(data, x)       # float keeps even the overs
+    assert ours.endswith(ref[-len(x) * 8:])                 # the same samples, byte for byte
+    write_wav(tmp_path / "pack.wav", x, 44100, 32)
+    assert b"PEAK" not in (tmp_path / "pack.wav").read_bytes()
+    assert np.array_equal(sf.read(tmp_path / "pack.wav", dtype="float32")[0], x)
 
 
 @pytest.mark.parametrize("block", [997, 1 << 16])
