@@ -50,6 +50,8 @@ class Layer:
     is the slice of a uniform random number in [0, 1) that picks it.  ``offset`` and
     ``end`` (sample frames; ``end`` exclusive, as in a Python slice) narrow the sample
     for this layer; they combine with the pad's ``start``/``end`` (seconds).
+    ``where`` says where a loaded layer is declared (``kit.toml:12: pads.kick.sample``),
+    for messages about its sample.
     """
 
     path: Path | None
@@ -65,6 +67,7 @@ class Layer:
     rand_hi: float = 1.0
     offset: int = 0
     end: int | None = None
+    where: str | None = None
 
     def __post_init__(self):
         if not (0.0 <= self.rand_lo < self.rand_hi <= 1.0):

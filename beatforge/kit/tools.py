@@ -153,9 +153,12 @@ def check_kit(kit: Kit) -> list[str]:
     checked: dict[Path, str | None] = {}
     reported = reported_files(kit.problems)
     for pad in kit.pads.values():
+        told: set[Path] = set()   # a file a pad lists twice is reported once for it
         for layer in pad.layers:
-            where = f"pad {pad.name!r}"
-            if layer.path is not None and layer.path in reported:
+            # the place the loader says the layer is declared (kit.toml:LINE: pads.NAME.sample,
+            # drumkit.xml: instrument ID (NAME)), else the pad
+            where = layer.where or f"pad {pad.name!r}"
+            if layer.path is not None and (layer.path in reported or layer.path in told):
                 continue
             if layer.path is not None and layer.path in checked:
                 msg = checked[layer.path]
@@ -165,6 +168,8 @@ def check_kit(kit: Kit) -> list[str]:
                     checked[layer.path] = msg
             if msg and f"{where}: {msg}" not in issues:
                 issues.append(f"{where}: {msg}")
+                if layer.path is not None:
+                    told.add(layer.path)
         issues += [f"pad {pad.name!r}: {m}" for m in _velocity_holes(pad)]
     by_note: dict[int, list[str]] = {}
     for pad in kit.pads.values():

@@ -145,15 +145,32 @@ def test_hydrogen_check_reports_every_missing_layer_once(tmp_path, env):
     proc = run_cli("kit", "check", kit, env=env)
     assert proc.returncode == 1
     lines = _problem_lines(proc)
-    assert len(lines) == 2, lines
-    assert "Snare" in lines[0] and "snare_soft.wav" in lines[0] and "not found" in lines[0]
-    assert "Snare" in lines[1] and "snare_hard.wav" in lines[1] and "not found" in lines[1]
+    # each line names the file to edit and the instrument in it
+    xml = kit / "drumkit.xml"
+    assert lines == [f"{xml}: instrument 1 (Snare): sample 'snare_soft.wav' not found",
+                     f"{xml}: instrument 1 (Snare): sample 'snare_hard.wav' not found"]
     assert "Holes: 2 problem(s) in 3 pads, 4 samples" in proc.stderr
     # a corrupt file is one more line; loading for playing still tolerates the missing layers
     (kit / "hat.wav").write_bytes(b"not a wav file")
     lines = _problem_lines(run_cli("kit", "check", kit, env=env))
-    assert len(lines) == 3 and "hat.wav is unreadable" in lines[2], lines
+    assert len(lines) == 3 and lines[2].startswith(f"{xml}: instrument 2 (Hat): layer 1: sample hat.wav is "
+                                                   "unreadable ("), lines
     assert len(load_kit(kit).problems) == 2
+
+
+def test_hydrogen_archive_problems_name_the_archive(tmp_path, env):
+    from tests.kit.helpers import tar_folder
+
+    folder = write_h2_kit_1x(tmp_path / "src" / "Holes", "Holes", [
+        h2_instrument_1x(0, "Kick", [("kick.wav", 0, 1, 1, 0), ("gone.wav", 0, 1, 1, 0)], note=36),
+        h2_instrument_1x(1, "Hat", [("hat.wav", 0, 1, 1, 0)], note=42),
+    ], {"kick.wav": 0.5})
+    (folder / "hat.wav").write_bytes(b"not a wav file")
+    archive = tar_folder(folder, tmp_path / "Holes.h2drumkit", "Holes")
+    lines = _problem_lines(run_cli("kit", "check", archive, env=env))
+    assert len(lines) == 2, lines
+    assert lines[0] == f"{archive}: drumkit.xml: instrument 0 (Kick): sample 'gone.wav' not found"
+    assert lines[1].startswith(f"{archive}: drumkit.xml: instrument 1 (Hat): layer 1: sample hat.wav is unreadable")
 
 
 def test_sfz_check_reports_every_missing_sample_once(tmp_path, env):
@@ -167,6 +184,12 @@ def test_sfz_check_reports_every_missing_sample_once(tmp_path, env):
     lines = _problem_lines(proc)
     assert lines == ["drums.sfz:2: sample 'snare.wav' not found", "drums.sfz:3: sample 'hat.wav' not found"]
     assert "2 problem(s)" in proc.stderr
+    # an unreadable sample is named with its region's line, once for all the keys it spans
+    (folder / "bad.wav").write_bytes(b"not a wav file")
+    with open(folder / "drums.sfz", "a") as fh:
+        fh.write("<region> sample=bad.wav lokey=60 hikey=64\n")
+    lines = _problem_lines(run_cli("kit", "check", folder / "drums.sfz", env=env))
+    assert len(lines) == 3 and lines[2].startswith("drums.sfz:4: sample bad.wav is unreadable ("), lines
 
 
 def test_sfz_errors_are_collected_not_stopped_at(tmp_path):

@@ -69,7 +69,9 @@ def load_hydrogen(path: Path, name: str | None = None, problems: Problems | None
     ilist = root.find("instrumentList")
     if ilist is None:
         raise KitError(f"{xml_path}: no <instrumentList>")
-    pads = instruments_to_pads(ilist, folder, components, problems)
+    # problems name the file to edit: the drumkit.xml, or the archive it came in
+    source = xml_path if folder == path else f"{path}: drumkit.xml"
+    pads = instruments_to_pads(ilist, folder, components, problems, source=source)
     if not pads:
         problems.error(f"{xml_path}: the kit has no instruments")
     info = {key: _text(root, tag).strip() for key, tag in
@@ -81,15 +83,17 @@ def load_hydrogen(path: Path, name: str | None = None, problems: Problems | None
 
 
 def instruments_to_pads(ilist: ET.Element, folder: Path, components: dict | None = None,
-                        problems: list | None = None) -> dict[str, Pad]:
+                        problems: list | None = None, source: "str | os.PathLike | None" = None
+                        ) -> dict[str, Pad]:
     """Pads for the ``<instrument>`` elements of an ``<instrumentList>`` (drumkit.xml, or the
     copy a Hydrogen song carries), samples relative to *folder*.  Each pad's
-    ``info["hydrogen_id"]`` is the instrument id songs refer to."""
+    ``info["hydrogen_id"]`` is the instrument id songs refer to.  *source* is the file the
+    list is in: each problem line starts with it."""
     components = components or {}
     problems = problems if problems is not None else []
     pads: dict[str, Pad] = {}
     for index, inst in enumerate(ilist.findall("instrument")):
-        pad = _instrument(inst, index, folder, components, problems)
+        pad = _instrument(inst, index, folder, components, problems, source)
         if pad is None:
             continue
         base, n = pad.name, 1
@@ -100,10 +104,11 @@ def instruments_to_pads(ilist: ET.Element, folder: Path, components: dict | None
     return pads
 
 
-def _instrument(inst: ET.Element, index: int, folder: Path, components: dict, problems: list) -> Pad | None:
+def _instrument(inst: ET.Element, index: int, folder: Path, components: dict, problems: list,
+                source: "str | os.PathLike | None" = None) -> Pad | None:
     iid = _int(inst, "id", index)
     name = _text(inst, "name").strip() or f"instrument {iid}"
-    where = f"instrument {iid} ({name})"
+    where = f"{source}: instrument {iid} ({name})" if source is not None else f"instrument {iid} ({name})"
     comps = inst.findall("instrumentComponent")
     comp_gain = 1.0
     if comps:
@@ -132,7 +137,8 @@ def _instrument(inst: ET.Element, index: int, folder: Path, components: dict, pr
         vel_lo, vel_hi = velocity_range(lo, hi)
         if hi < lo or not (0.0 <= lo <= 1.0 and 0.0 <= hi <= 1.0):
             problems.append(Problem(f"{where}: layer {seq + 1} has a bad velocity range {lo:g}..{hi:g}"))
-        layers.append(Layer(path, vel_lo=vel_lo, vel_hi=vel_hi, gain_db=_db(gain), tune=pitch, seq=seq))
+        layers.append(Layer(path, vel_lo=vel_lo, vel_hi=vel_hi, gain_db=_db(gain), tune=pitch, seq=seq,
+                            where=f"{where}: layer {seq + 1}"))
     if not layers:
         problems.append(Problem(f"{where}: no samples; instrument skipped"))
         return None

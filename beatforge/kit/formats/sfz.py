@@ -315,7 +315,8 @@ def _region_layers(r: dict, base_dir: Path, default_path: str, key_shift: int, p
                              tune=base_tune + (key - center) * keytrack,
                              pan=max(-1.0, min(1.0, _float(r, "pan", 0.0, problems) / 100)),
                              seq=seq_position, seq_length=seq_length if seq_length > 1 else None,
-                             rand_lo=rand_lo, rand_hi=rand_hi, offset=offset, end=end + 1 if end > 0 else None)))
+                             rand_lo=rand_lo, rand_hi=rand_hi, offset=offset, end=end + 1 if end > 0 else None,
+                             where=where)))
     return out
 
 
