@@ -8,10 +8,11 @@ Schema (every key but ``sample``/``samples``/``layers`` is optional)::
     license = "CC0-1.0"
     polyphony = 64              # global voice limit
 
-    [pads.NAME]
+    [pads.NAME]                 # names ignore case, spaces, "_" and "-" ("Hi Hat" and hi_hat: one pad, twice is an error)
     sample = "kick.wav"         # one sample, or
     samples = ["a.wav", "b.wav"]  # variants played round robin, or
     layers = [{ sample = "soft.wav", vel = [1, 80] }, { sample = "hard.wav", vel = [81, 127], gain_db = 0 }]
+                                # a layer may also set tune, pan and seq (an integer: round-robin order)
     note = 36                   # MIDI note (General MIDI numbers by default)
     tune = 0.0                  # semitones
     gain_db = 0.0
@@ -19,21 +20,25 @@ Schema (every key but ``sample``/``samples``/``layers`` is optional)::
     root = 24                   # MIDI note (or name like "c1") the samples sound at unpitched
     envelope = { attack = 0.0, hold = 0.5, decay = 0.1, sustain = 0.8, release = 0.05 }  # seconds
     start = 0.0                 # seconds into the sample
-    end = 1.2                   # seconds (default: the end)
+    end = 1.2                   # seconds, after start (default: the end)
     reverse = false
     polyphony = 4
-    choke_group = "hats"        # the group this pad belongs to
-    choked_by = ["hats"]        # groups whose hits silence this pad
+    choke_group = "hats"        # the group this pad belongs to (a name or an integer)
+    choked_by = ["hats"]        # groups whose hits silence this pad (or one group)
     choke_self = true           # false: hits of this same pad do not cut each other
     choke_fade = 0.05           # seconds a choked voice takes to fade (default: 5 ms)
     stem = "drums"
     selection = "round_robin"   # or "random", "first"
     gated = false               # true: note-off releases the voice
     amp_veltrack = 1.0          # 0: velocity does not change loudness, 1: full square law
+
+Numbers must be finite (no ``nan``/``inf``); names and texts must be strings.  A value of the
+wrong type or range is one problem naming ``kit.toml:LINE`` and the key.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 
@@ -44,6 +49,7 @@ except ModuleNotFoundError:  # Python 3.10
 
 from ...errors import KitError
 from ..model import SELECTIONS, Envelope, Kit, Layer, Pad
+from ..names import normalise
 from ..problems import Problems
 
 _KIT_KEYS = {"name", "description", "license", "author", "polyphony", "url"}
@@ -104,17 +110,30 @@ def load_toml(folder: Path, name: str | None = None, problems: Problems | None =
         at.error(problems, ("kit",), "kit: expected a table ([kit])")
         meta = {}
     _check_keys(meta, _KIT_KEYS, at, ("kit",), problems)
+    for key in sorted(_KIT_KEYS - {"polyphony"}):
+        if key in meta and not isinstance(meta[key], str):
+            at.error(problems, ("kit", key), f"kit.{key}: expected a text, got {meta[key]!r}")
     pads_doc = doc.get("pads", {})
     if not isinstance(pads_doc, dict) or not pads_doc:
         problems.error(f"{path}: no pads (add [pads.NAME] tables)")
         pads_doc = {}
     pads = {}
+    named: dict[str, str] = {}   # normalised name -> the first pad with it
     for pad_name, spec in pads_doc.items():
+        key = normalise(pad_name)
+        same = named.setdefault(key, pad_name)
+        if not key:
+            at.error(problems, ("pads", pad_name), f"pads.{pad_key(pad_name)}: a pad name needs a letter or digit")
+        elif same != pad_name:
+            # the kit looks pads up by the normalised name: the second would replace the first
+            at.error(problems, ("pads", pad_name),
+                     f"pads.{pad_key(same)} and pads.{pad_key(pad_name)} name the same pad "
+                     "(pad names ignore case, spaces, '_' and '-')")
         if not isinstance(spec, dict):
-            at.error(problems, ("pads", pad_name), f"pads.{pad_name}: expected a table")
+            at.error(problems, ("pads", pad_name), f"pads.{pad_key(pad_name)}: expected a table")
             continue
         pad = _pad(folder, pad_name, spec, at, problems)
-        if pad is not None:
+        if pad is not None and key and same == pad_name:
             pads[pad_name] = pad
     polyphony = meta.get("polyphony", 64)
     if isinstance(polyphony, bool) or not isinstance(polyphony, int) or polyphony < 1:
@@ -176,6 +195,24 @@ class _Locator:
         return row + 1 if row >= 0 else None
 
 
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def pad_key(name: str) -> str:
+    """*name* as a TOML key: bare when it can be (``kick``), else quoted (``"hi hat"``)."""
+    if _BARE_KEY.fullmatch(name):
+        return name
+    return '"' + "".join(_escape(c) for c in name) + '"'
+
+
+def _escape(c: str) -> str:
+    if c in '"\\':
+        return "\\" + c
+    if c.isprintable():
+        return c
+    return f"\\u{ord(c):04x}" if ord(c) <= 0xFFFF else f"\\U{ord(c):08x}"
+
+
 def _split_dotted(text: str) -> list[str]:
     parts, cur, quote = [], "", None
     for ch in text:
@@ -203,10 +240,11 @@ def _unquote(part: str) -> str:
 
 def _check_keys(table: dict, allowed: set, at: _Locator, keys: tuple, problems: Problems,
                 prefix: str | None = None) -> None:
-    prefix = prefix or ".".join(str(k) for k in keys)
+    prefix = prefix or ".".join(pad_key(str(k)) for k in keys)
     for key in table:
         if key not in allowed:
-            at.error(problems, (*keys, key), f"unknown key {prefix}.{key} (allowed: {', '.join(sorted(allowed))})")
+            at.error(problems, (*keys, key),
+                     f"unknown key {prefix}.{pad_key(key)} (allowed: {', '.join(sorted(allowed))})")
 
 
 class _PadReader:
@@ -219,7 +257,7 @@ class _PadReader:
         """``kit.toml:LINE: pads.NAME.KEY`` for the key path *keys* inside the pad."""
         dotted = "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in keys)
         located = [k for k in keys if not isinstance(k, int)]
-        return f"{self.at('pads', self.pad_name, *located)}: pads.{self.pad_name}{dotted}"
+        return f"{self.at('pads', self.pad_name, *located)}: pads.{pad_key(self.pad_name)}{dotted}"
 
     def line(self, *keys) -> int | None:
         return self.at.line("pads", self.pad_name, *(k for k in keys if not isinstance(k, int)))
@@ -245,9 +283,29 @@ class _PadReader:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self.error(keys + (key,), f"expected a number, got {value!r}")
             return default
+        if not math.isfinite(value):
+            self.error(keys + (key,), f"expected a finite number, got {value!r}")
+            return default
         if (lo is not None and value < lo) or (hi is not None and value > hi):
             self.error(keys + (key,), f"{value!r} is below {lo}" if hi is None else f"{value!r} is outside {lo}..{hi}")
             return default
+        return value
+
+    def integer(self, spec: dict, key: str, default, keys: tuple = ()):
+        value = spec.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.error(keys + (key,), f"expected an integer, got {value!r}")
+            return default
+        return value
+
+    def text(self, spec: dict, key: str, what: str = "a name") -> str | None:
+        """A non-empty string value (None when the key is absent or the value is bad)."""
+        value = spec.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.error((key,), f"expected {what} (a non-empty text), got {value!r}")
+            return None
         return value
 
     def note(self, spec: dict, key: str) -> int | None:
@@ -263,14 +321,14 @@ class _PadReader:
 def _pad(folder: Path, pad_name: str, spec: dict, at: _Locator, problems: Problems) -> Pad | None:
     """The pad, or None when it has no layer to play (each reason reported)."""
     r = _PadReader(folder, pad_name, at, problems)
-    _check_keys(spec, _PAD_KEYS, at, ("pads", pad_name), problems)
+    _check_keys(spec, _PAD_KEYS, at, ("pads", pad_name), problems, f"pads.{pad_key(pad_name)}")
     given = [k for k in ("sample", "samples", "layers") if k in spec]
     layers: list[Layer] = []
     if len(given) != 1:
         r.error((), "give exactly one of sample, samples or layers")
     if "sample" in spec:
         p = r.sample(spec["sample"], ("sample",))
-        layers = [Layer(p)] if p is not None else []
+        layers = [Layer(p, where=r.where("sample"))] if p is not None else []
     elif "samples" in spec:
         if not isinstance(spec["samples"], list) or not spec["samples"]:
             r.error(("samples",), "expected a non-empty list of file names")
@@ -278,7 +336,7 @@ def _pad(folder: Path, pad_name: str, spec: dict, at: _Locator, problems: Proble
             for i, s in enumerate(spec["samples"]):
                 p = r.sample(s, ("samples", i))
                 if p is not None:
-                    layers.append(Layer(p, seq=i))
+                    layers.append(Layer(p, seq=i, where=r.where("samples", i)))
     elif "layers" in spec:
         if not isinstance(spec["layers"], list) or not spec["layers"]:
             r.error(("layers",), "expected a non-empty list of tables")
@@ -291,19 +349,23 @@ def _pad(folder: Path, pad_name: str, spec: dict, at: _Locator, problems: Proble
     if not isinstance(env, dict):
         r.error(("envelope",), "expected a table like { attack = 0.0, release = 0.1 }")
         env = {}
-    _check_keys(env, _ENV_KEYS, at, ("pads", pad_name, "envelope"), problems)
+    _check_keys(env, _ENV_KEYS, at, ("pads", pad_name, "envelope"), problems, f"pads.{pad_key(pad_name)}.envelope")
     e = ("envelope",)
     envelope = Envelope(attack=r.number(env, "attack", 0.0, 0, keys=e), hold=r.number(env, "hold", None, 0, keys=e),
                         decay=r.number(env, "decay", 0.0, 0, keys=e), sustain=r.number(env, "sustain", 1.0, 0, 1, keys=e),
                         release=r.number(env, "release", 0.0, 0, keys=e))
+    choke_group = spec.get("choke_group")
+    if choke_group is not None and not _group_name(choke_group):
+        r.error(("choke_group",), f"expected a group name (a text or an integer), got {choke_group!r}")
+        choke_group = None
     choked_by = spec.get("choked_by", [])
-    if isinstance(choked_by, str):
+    if _group_name(choked_by):
         choked_by = [choked_by]
-    if not isinstance(choked_by, list) or not all(isinstance(g, (str, int)) for g in choked_by):
+    if not isinstance(choked_by, list) or not all(_group_name(g) for g in choked_by):
         r.error(("choked_by",), f"expected a list of group names, got {choked_by!r}")
         choked_by = []
     selection = spec.get("selection", "round_robin")
-    if selection not in SELECTIONS:
+    if not isinstance(selection, str) or selection not in SELECTIONS:
         r.error(("selection",), f"expected one of {', '.join(SELECTIONS)}, got {selection!r}")
         selection = "round_robin"
     flags = {}
@@ -316,16 +378,20 @@ def _pad(folder: Path, pad_name: str, spec: dict, at: _Locator, problems: Proble
     if polyphony is not None and (isinstance(polyphony, bool) or not isinstance(polyphony, int) or polyphony < 1):
         r.error(("polyphony",), f"expected a positive integer, got {polyphony!r}")
         polyphony = None
+    start, end = r.number(spec, "start", 0.0, 0), r.number(spec, "end", None, 0)
+    if end is not None and end <= start:
+        r.error(("end",), f"{end!r} is not after start ({start!r}); nothing would play")
+        end = None
     values = dict(
         note=r.note(spec, "note"),
         tune=r.number(spec, "tune", 0.0), gain_db=r.number(spec, "gain_db", 0.0),
         pan=r.number(spec, "pan", 0.0, -1, 1), envelope=envelope,
-        start=r.number(spec, "start", 0.0, 0), end=r.number(spec, "end", None, 0),
+        start=start, end=end,
         root=r.note(spec, "root"),
         polyphony=polyphony,
-        choke_group=str(spec["choke_group"]) if "choke_group" in spec else None,
+        choke_group=str(choke_group) if choke_group is not None else None,
         choked_by=frozenset(str(g) for g in choked_by),
-        stem=spec.get("stem"), selection=selection,
+        stem=r.text(spec, "stem", "a stem name"), selection=selection,
         amp_veltrack=r.number(spec, "amp_veltrack", 1.0, 0, 1),
         random_pitch=r.number(spec, "random_pitch", 0.0, 0),
         choke_fade=r.number(spec, "choke_fade", None, 0),
@@ -342,7 +408,7 @@ def _layer(r: _PadReader, i: int, ls) -> Layer | None:
         r.error(keys, "expected a table")
         return None
     _check_keys(ls, _LAYER_KEYS, r.at, ("pads", r.pad_name, "layers"), r.problems,
-                f"pads.{r.pad_name}.layers[{i}]")
+                f"pads.{pad_key(r.pad_name)}.layers[{i}]")
     vel = ls.get("vel", [1, 127])
     if (not isinstance(vel, list) or len(vel) != 2
             or not all(isinstance(v, int) and not isinstance(v, bool) for v in vel)
@@ -352,5 +418,12 @@ def _layer(r: _PadReader, i: int, ls) -> Layer | None:
     p = r.sample(ls.get("sample"), keys + ("sample",))
     values = dict(vel_lo=vel[0], vel_hi=vel[1], gain_db=r.number(ls, "gain_db", 0.0, keys=keys),
                   tune=r.number(ls, "tune", 0.0, keys=keys), pan=r.number(ls, "pan", 0.0, -1, 1, keys=keys),
-                  seq=ls.get("seq", i))
+                  seq=r.integer(ls, "seq", i, keys=keys), where=r.where(*keys, "sample"))
     return Layer(p, **values) if p is not None else None
+
+
+def _group_name(value) -> bool:
+    """A choke group is named by a non-empty text or an integer (``1`` and ``"1"`` are one group)."""
+    if isinstance(value, str):
+        return bool(value.strip())
+    return isinstance(value, int) and not isinstance(value, bool)
