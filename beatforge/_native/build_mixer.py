@@ -54,6 +54,14 @@ int64_t bf_find_free(const bf_voice *voices, int64_t nvoices, int64_t start);
 int64_t bf_count_active(const bf_voice *voices, int64_t nvoices);
 void bf_float_to_pcm16(const float *in, int16_t *out, int64_t n);
 void bf_float_to_pcm24(const float *in, int32_t *out, int64_t n);
+#define BF_KW_MAX_CHANNELS ...
+#define BF_KW_MAX_SECTIONS ...
+#define BF_TP_MAX_BLOCK ...
+void bf_kweight_segments(const float *x, int64_t frames, int32_t channels,
+                         const double *sos, int32_t nsections, int64_t seg, double *out);
+float bf_true_peak_blocks(const float *x, int64_t frames, int32_t channels,
+                          const int64_t *starts, int64_t nstarts, int64_t block,
+                          const float *taps, int32_t circular, float *out, int32_t per_block);
 """
 
 # Portable flags only (wheels must run on any x86-64/arm64): no -march=native, no -ffast-math

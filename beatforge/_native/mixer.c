@@ -588,3 +588,92 @@ void bf_float_to_pcm24(const float *restrict in, int32_t *restrict out, int64_t 
     for (; i < n; i++)
         out[i] = (int32_t)((uint32_t)pcm32(in[i]) & 0xFFFFFF00u);
 }
+
+/* -- measurement: K-weighted segment energies, 4x true peak (see mixer.h) -------------------- */
+
+void bf_kweight_segments(const float *restrict x, int64_t frames, int32_t channels,
+                         const double *restrict sos, int32_t nsections, int64_t seg,
+                         double *restrict out)
+{
+    /* Frames outer, channels inner: the channels' recursions are independent, so the CPU
+     * overlaps them.  The arithmetic per section is sosfilt's, in its order. */
+    double z[BF_KW_MAX_CHANNELS][BF_KW_MAX_SECTIONS][2] = {{{0.0}}};
+    double sum[BF_KW_MAX_CHANNELS];
+    const int64_t nseg = (frames + seg - 1) / seg;
+    for (int64_t k = 0; k < nseg; k++) {
+        const int64_t end = min64(frames, (k + 1) * seg);
+        for (int32_t c = 0; c < channels; c++)
+            sum[c] = 0.0;
+        for (int64_t i = k * seg; i < end; i++) {
+            const double dither = (i & 1) ? -1e-12 : 1e-12;
+            for (int32_t c = 0; c < channels; c++) {
+                double v = (double)x[i * channels + c] + dither;
+                for (int32_t s = 0; s < nsections; s++) {
+                    const double *q = sos + 6 * s;
+                    const double y = q[0] * v + z[c][s][0];
+                    z[c][s][0] = q[1] * v - q[4] * y + z[c][s][1];
+                    z[c][s][1] = q[2] * v - q[5] * y;
+                    v = y;
+                }
+                sum[c] += v * v;
+            }
+        }
+        for (int32_t c = 0; c < channels; c++)
+            out[c * nseg + k] = sum[c];
+    }
+}
+
+float bf_true_peak_blocks(const float *restrict x, int64_t frames, int32_t channels,
+                          const int64_t *restrict starts, int64_t nstarts, int64_t block,
+                          const float *restrict taps, int32_t circular, float *restrict out,
+                          int32_t per_block)
+{
+    /* buf[i] = x[start - 6 + i] of one channel, i < block + 12: y_p(start + j) reads
+     * buf[j + 1 .. j + 12], the sample itself is buf[j + 6].  The tap loop is outside the
+     * frame loop so the compiler vectorises over frames (same summation order per frame). */
+    float buf[BF_TP_MAX_BLOCK + 12], acc[BF_TP_MAX_BLOCK], env[BF_TP_MAX_BLOCK];
+    float peak = 0.0f;
+    for (int64_t r = 0; r < nstarts; r++) {
+        const int64_t start = starts[r];
+        for (int64_t j = 0; j < block; j++)
+            env[j] = 0.0f;
+        for (int32_t c = 0; c < channels; c++) {
+            for (int64_t i = 0; i < block + 12; i++) {
+                int64_t t = start - 6 + i;
+                if (t < 0 || t >= frames) {
+                    if (!circular) {
+                        buf[i] = 0.0f;
+                        continue;
+                    }
+                    t %= frames;
+                    if (t < 0)
+                        t += frames;
+                }
+                buf[i] = x[t * channels + c];
+            }
+            for (int64_t j = 0; j < block; j++) {
+                const float a = fabsf(buf[j + 6]);
+                env[j] = a > env[j] ? a : env[j];
+            }
+            for (int p = 0; p < 3; p++) {
+                const float *h = taps + 12 * p;
+                for (int64_t j = 0; j < block; j++)
+                    acc[j] = h[0] * buf[j + 12];
+                for (int k = 1; k < 12; k++)
+                    for (int64_t j = 0; j < block; j++)
+                        acc[j] += h[k] * buf[j + 12 - k];
+                for (int64_t j = 0; j < block; j++) {
+                    const float a = fabsf(acc[j]);
+                    env[j] = a > env[j] ? a : env[j];
+                }
+            }
+        }
+        float *dst = out == NULL ? NULL : out + (per_block ? r * block : start);
+        for (int64_t j = 0; j < block; j++) {
+            peak = env[j] > peak ? env[j] : peak;
+            if (dst != NULL)
+                dst[j] = env[j] > dst[j] ? env[j] : dst[j];
+        }
+    }
+    return peak;
+}

@@ -70,4 +70,35 @@ int64_t bf_count_active(const bf_voice *voices, int64_t nvoices);
 void bf_float_to_pcm16(const float *in, int16_t *out, int64_t n);
 void bf_float_to_pcm24(const float *in, int32_t *out, int64_t n);
 
+/* Measurement kernels for beatforge/pack/deliver.py (which holds their numpy references).
+ * Like the mixer they trust their arguments (the Python wrappers check every bound) and
+ * never allocate. */
+
+#define BF_KW_MAX_CHANNELS 8
+#define BF_KW_MAX_SECTIONS 4
+
+/* K-weighted segment energies.  x: frames x channels interleaved float32.  Each channel goes
+ * through the cascade of `nsections` biquads sos (nsections x 6: b0 b1 b2 a0 a1 a2, a0 == 1)
+ * in double precision, direct form II transposed, zero initial state (scipy's sosfilt), after
+ * a +-1e-12 dither (+ on even frames, - on odd: keeps the decaying filter state out of
+ * denormal numbers on silence).  out (channels x ceil(frames / seg), row-major) receives
+ * per channel the sum of squares of the filtered signal over each run of `seg` frames (the
+ * last run may be shorter).  channels <= BF_KW_MAX_CHANNELS, nsections <= BF_KW_MAX_SECTIONS. */
+void bf_kweight_segments(const float *x, int64_t frames, int32_t channels,
+                         const double *sos, int32_t nsections, int64_t seg, double *out);
+
+#define BF_TP_MAX_BLOCK 1024
+
+/* 4x true-peak envelope of the blocks [starts[r], starts[r] + block) of x (frames x channels
+ * interleaved float32).  For each frame t of a block the value is the largest |.| over the
+ * channels of the sample x[t] and its three interpolated points at t + p/4 (p = 1, 2, 3):
+ *     y_p(t) = sum_{k=0..11} taps[12 * (p - 1) + k] * x[t + 6 - k]
+ * with x outside [0, frames) read circularly (circular != 0) or as 0.  When out != NULL the
+ * values are max-ed into out: at out[r * block + j] (per_block != 0) or at out[starts[r] + j].
+ * Returns the largest value of all blocks (0 for none).
+ * 1 <= block <= BF_TP_MAX_BLOCK, 0 <= starts[r] <= frames - block. */
+float bf_true_peak_blocks(const float *x, int64_t frames, int32_t channels,
+                          const int64_t *starts, int64_t nstarts, int64_t block,
+                          const float *taps, int32_t circular, float *out, int32_t per_block);
+
 #endif

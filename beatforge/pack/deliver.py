@@ -42,6 +42,11 @@ import soundfile as sf
 from ..io.audio import FILE_BUFFER, open_for_writing
 from ..io.tmpfile import replace_file
 
+try:
+    from .._native._mixer import ffi as _ffi, lib as _lib
+except ImportError:          # no compiled module: the numpy references below do the measuring
+    _lib = None
+
 TMP_PREFIX = ".bftmp-"
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 MP3_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000)
@@ -115,9 +120,10 @@ def _block_starts(n: int, block: int) -> np.ndarray:
     return starts
 
 
-def _interp_envelope(x: np.ndarray, starts: np.ndarray, block: int, circular: bool) -> np.ndarray:
+def _interp_envelope_reference(x: np.ndarray, starts: np.ndarray, block: int, circular: bool) -> np.ndarray:
     """Per-frame peak over the sample and its three 4x-interpolated points after it, for the
-    frames of the blocks starting at ``starts``; shape (len(starts), block)."""
+    frames of the blocks starting at ``starts``; shape (len(starts), block).  The numpy
+    reference of the native :func:`_tp_blocks`."""
     n = len(x)
     idx = starts[:, None] + np.arange(-_HALO, block + _HALO)[None, :]
     if circular:
@@ -134,6 +140,45 @@ def _interp_envelope(x: np.ndarray, starts: np.ndarray, block: int, circular: bo
         for p in (1, 2, 3):
             y = np.convolve(flat, _TP_H[p::4][:12])[:rows * width].reshape(rows, width)
             np.maximum(env, np.abs(y[:, lo:lo + block]), out=env)
+    return env
+
+
+# The taps of the interpolated phases 1-3, 12 each, as bf_true_peak_blocks takes them.
+_TP_TAPS = np.ascontiguousarray(np.stack([_TP_H[p::4][:12] for p in (1, 2, 3)]), dtype=np.float32)
+
+
+def _tp_blocks(x: np.ndarray, starts: np.ndarray, block: int, circular: bool,
+               out: np.ndarray | None = None, per_block: bool = False) -> float:
+    """The native 4x true-peak pass over the blocks starting at ``starts`` (what
+    :func:`_interp_envelope_reference` computes): max-es each frame's value into ``out`` (at
+    its frame index, or at ``(row, j)`` of a (len(starts), block) array with ``per_block``)
+    when given; returns the largest value.  Every bound is checked here: the C trusts them."""
+    n, channels = x.shape
+    if x.dtype != np.float32 or not x.flags.c_contiguous or channels < 1:
+        raise ValueError("x must be C-contiguous float32 frames x channels")
+    if not 1 <= block <= min(n, _lib.BF_TP_MAX_BLOCK):
+        raise ValueError(f"block {block} out of range for {n} frames")
+    starts = np.ascontiguousarray(starts, dtype=np.int64)
+    if starts.ndim != 1 or (len(starts) and (starts.min() < 0 or starts.max() > n - block)):
+        raise ValueError("block starts out of range")
+    cout = _ffi.NULL
+    if out is not None:
+        shape = (len(starts), block) if per_block else (n,)
+        if out.dtype != np.float32 or not out.flags.c_contiguous or out.shape != shape:
+            raise ValueError(f"out must be C-contiguous float32 of shape {shape}")
+        cout = _ffi.from_buffer("float[]", out, require_writable=True)
+    return float(_lib.bf_true_peak_blocks(
+        _ffi.from_buffer("float[]", x), n, channels, _ffi.from_buffer("int64_t[]", starts), len(starts),
+        block, _ffi.from_buffer("float[]", _TP_TAPS), int(bool(circular)), cout, int(bool(per_block))))
+
+
+def _interp_envelope(x: np.ndarray, starts: np.ndarray, block: int, circular: bool) -> np.ndarray:
+    """:func:`_interp_envelope_reference`, natively when the C module is built."""
+    if _lib is None:
+        return _interp_envelope_reference(x, starts, block, circular)
+    x = np.ascontiguousarray(x, dtype=np.float32)
+    env = np.zeros((len(starts), block), np.float32)
+    _tp_blocks(x, starts, block, circular, env, per_block=True)
     return env
 
 
@@ -179,7 +224,10 @@ def true_peak_db(x: np.ndarray, circular: bool = True) -> float | None:
     block = min(_BLOCK, len(x))
     starts = _candidate_blocks(a, block, peak, circular)
     if len(starts):
-        peak = max(peak, float(_interp_envelope(x, starts, block, circular).max()))
+        if _lib is None:
+            peak = max(peak, float(_interp_envelope_reference(x, starts, block, circular).max()))
+        else:
+            peak = max(peak, _tp_blocks(np.ascontiguousarray(x), starts, block, circular))
     return round(20 * np.log10(peak), 2)
 
 
@@ -191,8 +239,10 @@ def peak_envelope(x: np.ndarray, threshold: float = 0.0, circular: bool = True) 
         return a
     block = min(_BLOCK, len(x))
     starts = _candidate_blocks(a, block, threshold, circular)
-    if len(starts):
-        env = _interp_envelope(x, starts, block, circular)
+    if len(starts) and _lib is not None:
+        _tp_blocks(np.ascontiguousarray(x), starts, block, circular, a)
+    elif len(starts):
+        env = _interp_envelope_reference(x, starts, block, circular)
         idx = starts[:, None] + np.arange(block)[None, :]
         np.maximum.at(a, idx.ravel(), env.ravel())
     return a
@@ -213,42 +263,72 @@ def _k_weighting(sample_rate: int) -> np.ndarray:
     return sos
 
 
+def _kweight_segments(x: np.ndarray, sample_rate: int, seg: int) -> np.ndarray:
+    """Per channel, the sum of squares of the K-weighted signal over each ``seg`` frames
+    (channels x ceil(frames / seg), float64), from the native filter; bounds checked here."""
+    n, channels = x.shape
+    if x.dtype != np.float32 or not x.flags.c_contiguous or not 1 <= channels <= _lib.BF_KW_MAX_CHANNELS:
+        raise ValueError(f"x must be C-contiguous float32 frames x 1..{_lib.BF_KW_MAX_CHANNELS} channels")
+    sos = np.ascontiguousarray(_k_weighting(sample_rate), dtype=np.float64)
+    if sos.ndim != 2 or sos.shape[1] != 6 or not 1 <= len(sos) <= _lib.BF_KW_MAX_SECTIONS or np.any(sos[:, 3] != 1):
+        raise ValueError("K-weighting must be 1..4 normalised second-order sections")
+    if seg < 1:
+        raise ValueError(f"segment length must be >= 1, got {seg}")
+    out = np.empty((channels, -(-n // seg)), np.float64)
+    _lib.bf_kweight_segments(_ffi.from_buffer("float[]", x), n, channels, _ffi.from_buffer("double[]", sos),
+                             len(sos), seg, _ffi.from_buffer("double[]", out, require_writable=True))
+    return out
+
+
 def loudness_lufs(x: np.ndarray, sample_rate: int) -> float | None:
     """Integrated loudness in LUFS (ITU-R BS.1770-4); None if shorter than one 400 ms block or silent.
 
     This is pyloudnorm's ``Meter.integrated_loudness`` (same K-weighting coefficients, same
-    block bounds and gates) with the filters run as second-order sections on contiguous
-    channels and the block energies summed from 100 ms segments: several times faster; the
-    tests check it agrees with pyloudnorm to 0.01 LU."""
-    from scipy.signal import sosfilt
+    block bounds and gates) with the block energies summed from 100 ms segments, whose sums
+    of squares come straight out of the native K-weighting filter (:func:`_lufs_reference`
+    is the numpy version, within 0.001 LU; the tests check both agree with pyloudnorm to
+    0.01 LU)."""
     x = _as_frames(x)
+    if _lib is None or x.shape[1] > _lib.BF_KW_MAX_CHANNELS:
+        return _lufs_reference(x, sample_rate)
     n, channels = x.shape
-    block_s, step = 0.4, 0.25
-    if n < block_s * sample_rate:
+    if n < 0.4 * sample_rate:
         return None
-    xt = np.array(x.T, dtype=np.float64)
-    # Silence decaying through the IIR filters ends in denormal numbers, which run ~20x slower;
-    # a +-1e-12 Nyquist-rate dither (about -240 dBFS, invisible to the result) keeps them out.
-    xt[:, ::2] += 1e-12
-    xt[:, 1::2] -= 1e-12
-    y = sosfilt(_k_weighting(sample_rate), xt, axis=-1)
+    x = np.ascontiguousarray(x)
+    lo, hi, segmented = _gating_blocks(n, sample_rate)
+    if segmented:
+        parts = _kweight_segments(x, sample_rate, sample_rate // 10)
+        return _gated_loudness(_block_energies(parts, len(lo), sample_rate))
+    csum = np.zeros((channels, n + 1))
+    np.cumsum(_kweight_segments(x, sample_rate, 1), axis=-1, out=csum[:, 1:])
+    return _gated_loudness((csum[:, hi] - csum[:, lo]) / (0.4 * sample_rate))
+
+
+def _gating_blocks(n: int, sample_rate: int):
+    """pyloudnorm's 400 ms gating blocks, 75 % overlap: (lo, hi) frame bounds and whether they
+    are whole runs of four 100 ms segments (the usual case)."""
+    block_s, step = 0.4, 0.25
     blocks = int(np.round((n / sample_rate - block_s) / (block_s * step))) + 1
     j = np.arange(blocks)
     lo = np.minimum((block_s * (j * step) * sample_rate).astype(np.int64), n)
     hi = np.minimum((block_s * (j * step + 1) * sample_rate).astype(np.int64), n)
     seg = sample_rate // 10
-    if sample_rate % 10 == 0 and np.array_equal(lo, j * seg) and np.array_equal(hi, np.minimum((j + 4) * seg, n)):
-        # the usual case: blocks are four whole 100 ms segments; sum squares per segment
-        nseg = -(-n // seg)
-        sq = np.zeros((channels, nseg * seg))
-        np.square(y, out=sq[:, :n])
-        parts = sq.reshape(channels, nseg, seg).sum(axis=-1)
-        parts = np.concatenate([parts, np.zeros((channels, 4))], axis=1)
-        z = (parts[:, j] + parts[:, j + 1] + parts[:, j + 2] + parts[:, j + 3]) / (block_s * sample_rate)
-    else:
-        csum = np.zeros((channels, n + 1))
-        np.cumsum(y * y, axis=-1, out=csum[:, 1:])
-        z = (csum[:, hi] - csum[:, lo]) / (block_s * sample_rate)          # (channels, blocks)
+    segmented = (sample_rate % 10 == 0 and np.array_equal(lo, j * seg)
+                 and np.array_equal(hi, np.minimum((j + 4) * seg, n)))
+    return lo, hi, segmented
+
+
+def _block_energies(parts: np.ndarray, blocks: int, sample_rate: int) -> np.ndarray:
+    """Mean square per channel and gating block from per-segment sums (channels x segments)."""
+    j = np.arange(blocks)
+    parts = np.concatenate([parts, np.zeros((parts.shape[0], 4))], axis=1)
+    return (parts[:, j] + parts[:, j + 1] + parts[:, j + 2] + parts[:, j + 3]) / (0.4 * sample_rate)
+
+
+def _gated_loudness(z: np.ndarray, ndigits: int | None = 2) -> float | None:
+    """BS.1770-4 gating (absolute -70 LUFS, relative -10 LU) of block energies (channels x blocks),
+    rounded to ``ndigits`` (None: not rounded)."""
+    channels = z.shape[0]
     gains = np.array([1.0, 1.0, 1.0, 1.41, 1.41][:channels])[:, None]
     with np.errstate(divide="ignore", invalid="ignore"):
         lk = -0.691 + 10 * np.log10((gains * z).sum(axis=0))
@@ -260,7 +340,36 @@ def loudness_lufs(x: np.ndarray, sample_rate: int) -> float | None:
         if not keep.any():
             return None
         value = -0.691 + 10 * np.log10((gains[:, 0] * z[:, keep].mean(axis=1)).sum())
-    return round(float(value), 2) if np.isfinite(value) else None
+    if not np.isfinite(value):
+        return None
+    return float(value) if ndigits is None else round(float(value), ndigits)
+
+
+def _lufs_reference(x: np.ndarray, sample_rate: int) -> float | None:
+    """numpy/scipy reference of :func:`loudness_lufs`: the K-weighting as second-order sections
+    through scipy's sosfilt on float64 copies of the channels, squares summed per segment."""
+    from scipy.signal import sosfilt
+    x = _as_frames(x)
+    n, channels = x.shape
+    if n < 0.4 * sample_rate:
+        return None
+    xt = np.array(x.T, dtype=np.float64)
+    # Silence decaying through the IIR filters ends in denormal numbers, which run ~20x slower;
+    # a +-1e-12 Nyquist-rate dither (about -240 dBFS, invisible to the result) keeps them out.
+    xt[:, ::2] += 1e-12
+    xt[:, 1::2] -= 1e-12
+    y = sosfilt(_k_weighting(sample_rate), xt, axis=-1)
+    lo, hi, segmented = _gating_blocks(n, sample_rate)
+    if segmented:
+        # the usual case: blocks are four whole 100 ms segments; sum squares per segment
+        seg = sample_rate // 10
+        nseg = -(-n // seg)
+        sq = np.zeros((channels, nseg * seg))
+        np.square(y, out=sq[:, :n])
+        return _gated_loudness(_block_energies(sq.reshape(channels, nseg, seg).sum(axis=-1), len(lo), sample_rate))
+    csum = np.zeros((channels, n + 1))
+    np.cumsum(y * y, axis=-1, out=csum[:, 1:])
+    return _gated_loudness((csum[:, hi] - csum[:, lo]) / (0.4 * sample_rate))
 
 
 def db_to_gain(db: float) -> float:
