@@ -591,12 +591,14 @@ void bf_float_to_pcm24(const float *restrict in, int32_t *restrict out, int64_t 
 
 /* -- measurement: K-weighted segment energies, 4x true peak (see mixer.h) -------------------- */
 
-void bf_kweight_segments(const float *restrict x, int64_t frames, int32_t channels,
-                         const double *restrict sos, int32_t nsections, int64_t seg,
-                         double *restrict out)
+/* Frames outer, channels inner: the channels' recursions are independent, so the CPU
+ * overlaps them.  The arithmetic per section is sosfilt's, in its order.  Inlined with
+ * constant channels and nsections (the usual stereo/mono K-weighting), the loops unroll and
+ * the filter state lives in registers: about twice as fast as the generic instance. */
+static inline void kweight_segments(const float *restrict x, int64_t frames, int32_t channels,
+                                    const double *restrict sos, int32_t nsections, int64_t seg,
+                                    double *restrict out)
 {
-    /* Frames outer, channels inner: the channels' recursions are independent, so the CPU
-     * overlaps them.  The arithmetic per section is sosfilt's, in its order. */
     double z[BF_KW_MAX_CHANNELS][BF_KW_MAX_SECTIONS][2] = {{{0.0}}};
     double sum[BF_KW_MAX_CHANNELS];
     const int64_t nseg = (frames + seg - 1) / seg;
@@ -621,6 +623,18 @@ void bf_kweight_segments(const float *restrict x, int64_t frames, int32_t channe
         for (int32_t c = 0; c < channels; c++)
             out[c * nseg + k] = sum[c];
     }
+}
+
+void bf_kweight_segments(const float *restrict x, int64_t frames, int32_t channels,
+                         const double *restrict sos, int32_t nsections, int64_t seg,
+                         double *restrict out)
+{
+    if (channels == 2 && nsections == 2)
+        kweight_segments(x, frames, 2, sos, 2, seg, out);
+    else if (channels == 1 && nsections == 2)
+        kweight_segments(x, frames, 1, sos, 2, seg, out);
+    else
+        kweight_segments(x, frames, channels, sos, nsections, seg, out);
 }
 
 float bf_true_peak_blocks(const float *restrict x, int64_t frames, int32_t channels,
