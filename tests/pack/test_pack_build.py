@@ -326,10 +326,14 @@ def test_killed_or_interrupted_run_resumes_to_the_same_pack(reference, tmp_path,
     out = tmp_path / "out"
     proc = _cli(["pack", manifest, "-o", out, "--workers", "1", "--no-progress"], start_new_session=True)
     _wait_for_progress(out, proc)
+    # freeze the run where it is (a busy machine could otherwise let it finish before the signal
+    # lands), signal it, and let it go on to handle the signal
+    os.killpg(proc.pid, signal.SIGSTOP)
     if sig == signal.SIGKILL:
         os.killpg(proc.pid, signal.SIGKILL)  # the whole run, workers included, like kill -9 on the job
     else:
         os.kill(proc.pid, signal.SIGINT)     # Ctrl-C
+        os.killpg(proc.pid, signal.SIGCONT)
     _, err = proc.communicate(timeout=60)
     if sig == signal.SIGINT:
         assert proc.returncode == 130 and "interrupted" in err and "Traceback" not in err
