@@ -234,3 +234,25 @@ def test_run_leaves_with_os_exit_only_after_a_finished_render(tmp_path, monkeypa
     with pytest.raises(SystemExit) as listed:      # other commands too
         cli.run(["kits"])
     assert listed.value.code == 0 and calls == ["atexit"]
+
+
+def test_an_impossible_pitch_or_gain_is_a_one_line_error(tmp_path):
+    from tests.conftest import run_cli
+
+    for option, message in (("pitch=1000", "pitch +1000 semitones"), ("gain_db=500", "gain +500 dB")):
+        pattern = tmp_path / "beat.py"
+        pattern.write_text(f"from beatforge import Beat\nbeat = Beat()\nbeat.track('kick', 'x...', {option})\n")
+        res = run_cli("render", pattern, "-o", tmp_path / "out.wav")
+        assert res.returncode == 1 and "Traceback" not in res.stderr
+        assert res.stderr.startswith("error: pad 'kick': ") and message in res.stderr, res.stderr
+        assert len(res.stderr.strip().splitlines()) == 1
+        assert not list(tmp_path.glob("*.wav")) and not list(tmp_path.glob(".*"))
+    kit = tmp_path / "kit"
+    kit.mkdir()
+    import numpy as np
+    import soundfile as sf
+    sf.write(kit / "kick.wav", np.full((100, 1), 0.5, np.float32), 44100)
+    (kit / "kit.toml").write_text('[pads.kick]\nsample = "kick.wav"\nnote = 36\ntune = 100000\n')
+    pattern.write_text("from beatforge import Beat\nbeat = Beat(kit='./kit')\nbeat.track('kick', 'x...')\n")
+    res = run_cli("render", pattern, "-o", tmp_path / "out.wav")
+    assert res.returncode == 1 and "Traceback" not in res.stderr and "pitch +100000 semitones" in res.stderr

@@ -18,10 +18,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import BeatforgeError
 from ..kit.model import Kit, Pad
 from ..sequence import Hit
 
 _MEMO_LIMIT = 4096
+MAX_SEMITONES = 120          # ten octaves up or down: beyond that a sample is inaudible or one frame long
+MAX_GAIN_DB = 96.0           # louder than this is a typo, not a mix
 STEAL_FADE_SECONDS = 0.005   # a stolen voice fades out over 5 ms: no click
 CHOKE_FADE_SECONDS = 0.005   # so does a choked one (closed hat cutting the open hat)
 
@@ -135,6 +138,9 @@ class VoicePlanner:
         semitones = pad.tune + layer.tune + hit.pitch
         if pad.random_pitch:
             semitones += float(self.rng.uniform(-pad.random_pitch, pad.random_pitch))
+        if not -MAX_SEMITONES <= semitones <= MAX_SEMITONES:
+            raise BeatforgeError(f"pad {pad.name!r}: pitch {semitones:+g} semitones (pad, layer and hit together) "
+                                 f"is out of range; at most {MAX_SEMITONES} up or down")
         rate = sample.sample_rate / sr * 2.0 ** (semitones / 12.0)
         # The layer's own range (SFZ offset/end, frames) narrows the sample; pad start/end are relative to it.
         l_end = sample.frames if layer.end is None else min(sample.frames, layer.end)
@@ -154,7 +160,11 @@ class VoicePlanner:
         if pad.gated and hit.length is not None:
             release_at = max(0, int(hit.length))
             length = min(length, release_at + release)
-        amp = 10.0 ** ((pad.gain_db + layer.gain_db + hit.gain_db) / 20.0) * velocity_gain(hit.velocity, pad.amp_veltrack)
+        gain_db = pad.gain_db + layer.gain_db + hit.gain_db
+        if not gain_db <= MAX_GAIN_DB:
+            raise BeatforgeError(f"pad {pad.name!r}: gain {gain_db:+g} dB (pad, layer and hit together) is out of "
+                                 f"range; at most +{MAX_GAIN_DB:g} dB")
+        amp = 10.0 ** (gain_db / 20.0) * velocity_gain(hit.velocity, pad.amp_veltrack)
         gl, gr = pan_gains(pad.pan + layer.pan + hit.pan, sample.channels)
         spec = VoiceSpec(sample.data, s_start, s_end, pad.reverse, rate, amp * gl, amp * gr, attack, hold, decay,
                          float(env.sustain), release, release_at, max(1, length), pad,

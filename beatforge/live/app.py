@@ -84,9 +84,15 @@ class JamSession:
         if self.kit_spec is not None:
             sections = [(name, beat.replace(kit=self.kit_spec)) for name, beat in sections]
         kit = preload_kit(load_kit(sections[0][1].kit))
-        for _, beat in sections:      # unknown pads are reported now, before any audio starts
-            for ref in {(type(h.pad), h.pad) for h in beat.hits(beat.length_bars(), self.sample_rate)}:
+        from ..engine.voices import VoicePlanner
+
+        for _, beat in sections:      # unknown pads, impossible pitches and gains are reported now, before any audio
+            hits = beat.hits(beat.length_bars(), self.sample_rate)
+            for ref in {(type(h.pad), h.pad) for h in hits}:
                 kit.pad(ref[1])
+            planner = VoicePlanner(kit, self.sample_rate, getattr(beat, "seed", 0))
+            for h in hits:
+                planner.plan(h)
         pad_map = load_map(self.pad_map) if self.pad_map else None
         notes, warnings = resolve_notes(kit, pad_map)
         for text in warnings:

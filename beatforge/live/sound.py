@@ -17,6 +17,7 @@ import dataclasses
 import numpy as np
 
 from ..engine.mixer import VoiceBank
+from ..errors import BeatforgeError
 from ..engine.voices import Allocator, VoicePlanner
 from ..kit.model import Kit, Layer
 
@@ -92,7 +93,11 @@ class LiveVoices:
 
     def start(self, hit, frame: int, offset: int):
         """Start ``hit`` at absolute frame ``frame``, ``offset`` frames into the coming mix."""
-        spec = self.planner.plan(hit)
+        try:
+            spec = self.planner.plan(hit)
+        except BeatforgeError:    # an impossible pitch or gain: that hit is not played, the audio goes on
+            self.dropped += 1
+            return
         slot = self.bank.find_free(0)
         serial = self.serial
         self.serial = serial + 1

@@ -61,3 +61,14 @@ def test_jam_names_an_unknown_pad_before_starting(cli, tmp_path, impulse_kit):
             env={"JACK_DEFAULT_SERVER": f"no-such-server-{os.getpid()}"})
     assert r.returncode == 1
     assert "unknown pad 'cowbell'" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_jam_names_an_impossible_pitch_before_starting(cli, tmp_path, impulse_kit):
+    path = tmp_path / "p.py"
+    path.write_text(f"from beatforge import Beat\nbeat = Beat(kit={str(impulse_kit)!r})\n"
+                    "beat.track('kick', 'x...', pitch=-500)\n")
+    r = cli("jam", "--headless", "--audio", "jack", path,
+            env={"JACK_DEFAULT_SERVER": f"no-such-server-{os.getpid()}"})
+    assert r.returncode == 1
+    assert "pitch -500 semitones" in r.stderr and "Traceback" not in r.stderr
+    assert "jack" not in r.stderr.lower()      # reported before any audio host was tried

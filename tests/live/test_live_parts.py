@@ -197,3 +197,15 @@ def test_midi_input_that_cannot_open_says_so_in_one_readable_line(monkeypatch):
     assert str(info.value) == ("cannot open the ALSA MIDI input 'beatforge': MidiInAlsa::initialize: error "
                                "creating ALSA sequencer client object (is the ALSA sequencer available? "
                                "or use --midi-api jack)")
+
+
+def test_a_hit_with_an_impossible_pitch_is_dropped_not_raised_in_the_audio_thread():
+    from beatforge.live.sound import LiveVoices
+    from beatforge.sequence import Hit
+
+    voices = LiveVoices(load_kit("factory"), 48000, 256)
+    voices.start(Hit(0, "kick", "kick", 100.0, pitch=5000.0), 0, 0)
+    voices.start(Hit(0, "kick", "kick", 100.0, gain_db=1e6), 0, 0)
+    assert voices.dropped == 2
+    voices.start(Hit(0, "kick", "kick", 100.0), 0, 0)
+    assert voices.dropped == 2 and np.abs(voices.mix(256)[0]).max() > 0
