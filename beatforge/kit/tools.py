@@ -86,7 +86,7 @@ def describe(kit: Kit) -> str:
     lines = [f"{kit.name}  ({kit.source}, {len(kit.pads)} pads, polyphony {kit.polyphony})"]
     if kit.path is not None:
         lines.append(f"path: {kit.path}")
-    for key in ("author", "license", "description"):
+    for key in ("author", "license", "url", "description"):
         if kit.info.get(key):
             text = re.sub(r"(?is)<(style|head)\b.*?</\1>|<[^>]+>", " ", str(kit.info[key]))
             text = " ".join(text.split())

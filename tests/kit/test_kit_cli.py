@@ -120,3 +120,17 @@ def test_kits_columns_line_up_with_kit_path_entries(tmp_path, env):
     # every path starts in the same column
     starts = {l.index("/") for l in lines}
     assert len(starts) == 1, proc.stdout
+
+
+def test_kit_show_gives_what_a_kit_toml_says_about_itself(tmp_path):
+    kit = tmp_path / "mine"
+    kit.mkdir()
+    write_wav(kit / "kick.wav", np.full(64, 0.5), rate=44100)
+    (kit / "kit.toml").write_text('[kit]\nname = "Mine"\nauthor = "A. Producer"\nlicense = "CC-BY-4.0"\n'
+                                  'url = "https://example.org/mine"\ndescription = "Dusty drums."\n\n'
+                                  '[pads.kick]\nsample = "kick.wav"\nnote = 36\n')
+    proc = run_cli("kit", "show", kit)
+    assert proc.returncode == 0, proc.stderr
+    for line in ("author: A. Producer", "license: CC-BY-4.0", "url: https://example.org/mine",
+                 "description: Dusty drums."):
+        assert line in proc.stdout.splitlines(), proc.stdout

@@ -147,8 +147,10 @@ def load_toml(folder: Path, name: str | None = None, problems: Problems | None =
         raise KitError(str(problems[0]))
     if outer is not None:
         outer.extend(problems)
+    info = {key: meta[key] for key in ("description", "license", "author", "url")
+            if isinstance(meta.get(key), str) and meta[key].strip()}
     return Kit(name or kit_name, pads, path=folder, polyphony=polyphony, source="kit.toml",
-               problems=list(problems))
+               problems=list(problems), info=info)
 
 
 class _Locator:
