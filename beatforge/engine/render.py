@@ -17,16 +17,34 @@ from .voices import Allocator, VoicePlanner
 
 
 def plan_voices(hits: Sequence[Hit], kit: Kit, sample_rate: int, seed: int = 0):
-    """Voice specs for *hits*, with the frame each one is cut at (or None) and its fade."""
+    """Voice specs for *hits*, with the frame each one is cut at (or None) and its fade.
+
+    A hit on a pad that stacks layers plays several voices: specs and cuts are indexed by
+    voice, in hit order (the same as hit indices when no pad stacks)."""
+    specs, cuts, _ = _plan(hits, kit, sample_rate, seed)
+    return specs, cuts
+
+
+def _plan(hits, kit, sample_rate, seed):
+    """``plan_voices`` plus the onset frame of every voice."""
     planner = VoicePlanner(kit, sample_rate, seed)
     alloc = Allocator(kit.polyphony, sample_rate)
-    specs, cuts = [], {}
-    for i, hit in enumerate(hits):
-        spec = planner.plan(hit)
-        for victim, frame, fade in alloc.start(hit.frame, i, spec.pad, spec.length):
-            cuts[victim] = (frame, fade)
-        specs.append(spec)
-    return specs, cuts
+    specs, cuts, onsets = [], {}, []
+    for hit in hits:
+        voices = planner.plan_all(hit)
+        first = len(specs)
+        length = voices[0].length if len(voices) == 1 else max(v.length for v in voices)
+        # one allocator entry per hit: a choke or steal cuts all its voices, polyphony counts hits
+        for victim, frame, fade in alloc.start(hit.frame, (first, len(voices)), voices[0].pad, length):
+            for i in range(victim[0], victim[0] + victim[1]):
+                cuts[i] = (frame, fade)
+        if len(voices) == 1:
+            specs.append(voices[0])
+            onsets.append(hit.frame)
+        else:
+            specs.extend(voices)
+            onsets.extend([hit.frame] * len(voices))
+    return specs, cuts, onsets
 
 
 def render_hits(hits: Sequence[Hit], kit: Kit, frames: int, sample_rate: int, *,
@@ -40,10 +58,10 @@ def render_hits(hits: Sequence[Hit], kit: Kit, frames: int, sample_rate: int, *,
     start, for seamless loops).
     """
     hits = [h for h in hits if h.frame < frames]
-    specs, cuts = plan_voices(hits, kit, sample_rate, seed)
+    specs, cuts, onsets = _plan(hits, kit, sample_rate, seed)
     ends = []
-    for i, (hit, spec) in enumerate(zip(hits, specs)):
-        end = hit.frame + spec.length
+    for i, (onset, spec) in enumerate(zip(onsets, specs)):
+        end = onset + spec.length
         if i in cuts:
             end = min(end, cuts[i][0] + cuts[i][1])
         ends.append(end)
@@ -56,7 +74,7 @@ def render_hits(hits: Sequence[Hit], kit: Kit, frames: int, sample_rate: int, *,
                 stem_names.append(spec.stem)
     stem_index = {name: i for i, name in enumerate(stem_names)}
 
-    bank = _bank(hits, specs, cuts, stem_index)
+    bank = _bank(onsets, specs, cuts, stem_index)
     out = np.zeros((total, 2), np.float32)
     stem_buf = np.zeros((len(stem_names), total, 2), np.float32) if stem_names else None
     if bank is not None:
@@ -83,8 +101,8 @@ def stream_hits(hits: Sequence[Hit], kit: Kit, frames: int, sample_rate: int, wr
     is reused: copy it to keep it.
     """
     hits = [h for h in hits if h.frame < frames]
-    specs, cuts = plan_voices(hits, kit, sample_rate, seed)
-    bank = _bank(hits, specs, cuts, {})
+    specs, cuts, onsets = _plan(hits, kit, sample_rate, seed)
+    bank = _bank(onsets, specs, cuts, {})
     buf = np.zeros((min(block, max(1, frames)), 2), np.float32)
     for start in range(0, frames, buf.shape[0]):
         out = buf[: min(buf.shape[0], frames - start)]
@@ -113,8 +131,8 @@ def _wrap(audio: np.ndarray, frames: int) -> np.ndarray:
     return out
 
 
-def _bank(hits, specs, cuts, stem_index) -> VoiceBank | None:
-    """One voice per hit, filled column-wise (a few milliseconds for thousands of voices)."""
+def _bank(onsets, specs, cuts, stem_index) -> VoiceBank | None:
+    """One voice per spec (starting at its onset frame), filled column-wise (a few milliseconds for thousands of voices)."""
     if not specs:
         return None
     sources, source_of = [], {}
@@ -128,7 +146,7 @@ def _bank(hits, specs, cuts, stem_index) -> VoiceBank | None:
     kill_at = np.full(len(specs), -1, np.int64)
     kill_len = np.ones(len(specs), np.int64)
     for i, (frame, fade) in cuts.items():
-        kill_at[i] = frame - hits[i].frame
+        kill_at[i] = frame - onsets[i]
         kill_len[i] = fade
 
     def col(name, dtype):
@@ -136,7 +154,7 @@ def _bank(hits, specs, cuts, stem_index) -> VoiceBank | None:
 
     return VoiceBank.from_columns(
         sources, source,
-        offset=np.fromiter((max(0, h.frame) for h in hits), np.int64, len(hits)),
+        offset=np.fromiter((max(0, f) for f in onsets), np.int64, len(onsets)),
         rate=col("rate", np.float64), gain_l=col("gain_l", np.float32), gain_r=col("gain_r", np.float32),
         start=col("start", np.int64), end=col("end", np.int64), reverse=col("reverse", np.bool_),
         stem=np.fromiter((stem_index.get(s.stem, -1) for s in specs), np.int32, len(specs)),

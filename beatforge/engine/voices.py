@@ -109,6 +109,12 @@ class VoicePlanner:
         return pad
 
     def plan(self, hit: Hit, stem: str | None = None) -> VoiceSpec:
+        """The voice of *hit* (the first one when its pad stacks layers: see :meth:`plan_all`)."""
+        return self.plan_all(hit, stem)[0]
+
+    def plan_all(self, hit: Hit, stem: str | None = None) -> tuple[VoiceSpec, ...]:
+        """Every voice *hit* plays: the chosen layer's, its companions' and one per stack group
+        of the pad whose layers cover the velocity (a pad without stacks: one voice)."""
         pad = self.pad(hit.pad)
         bkey = (id(pad), hit.velocity)
         memo = self._bands.get(bkey)
@@ -122,6 +128,33 @@ class VoicePlanner:
         count = self._counters.get(key, 0)
         self._counters[key] = count + 1
         layer = pad.choose(hit.velocity, hit.variant, count, self.rng, candidates)
+        if not pad.stack and not layer.companions:
+            jitter = float(self.rng.uniform(-pad.random_pitch, pad.random_pitch)) if pad.random_pitch else None
+            return (self._spec(layer, pad, hit, stem, jitter),)
+        layers = [layer, *layer.companions]
+        for k, group in enumerate(pad.stack):
+            gkey = (id(pad), k, hit.velocity)
+            memo = self._bands.get(gkey)
+            if memo is None:
+                if len(self._bands) >= _MEMO_LIMIT:
+                    self._bands.clear()
+                group_candidates = pad.candidates(hit.velocity, group, nearest=False)
+                memo = self._bands[gkey] = (pad.band(hit.velocity, group) if group_candidates else None,
+                                            group_candidates)
+            band, group_candidates = memo
+            if not group_candidates:
+                continue   # no layer of this group covers the velocity: it stays silent
+            ckey = (id(pad), k, band)
+            count = self._counters.get(ckey, 0)
+            self._counters[ckey] = count + 1
+            chosen = pad.choose(hit.velocity, hit.variant, count, self.rng, group_candidates)
+            layers.append(chosen)
+            layers.extend(chosen.companions)
+        # one random pitch per hit: the stacked voices stay in tune with each other
+        jitter = float(self.rng.uniform(-pad.random_pitch, pad.random_pitch)) if pad.random_pitch else None
+        return tuple(self._spec(l, pad, hit, stem, jitter) for l in layers)
+
+    def _spec(self, layer, pad: Pad, hit: Hit, stem: str | None, jitter: float | None) -> VoiceSpec:
         # Everything below depends only on the layer and the hit's parameters (unless the pad
         # draws a random pitch): hits that repeat them share one spec (specs are never modified).
         skey = None
@@ -136,8 +169,8 @@ class VoicePlanner:
             sample = self._samples[id(layer)] = layer.sample
         sr = self.sample_rate
         semitones = pad.tune + layer.tune + hit.pitch
-        if pad.random_pitch:
-            semitones += float(self.rng.uniform(-pad.random_pitch, pad.random_pitch))
+        if jitter is not None:
+            semitones += jitter
         if not -MAX_SEMITONES <= semitones <= MAX_SEMITONES:
             raise BeatforgeError(f"pad {pad.name!r}: pitch {semitones:+g} semitones (pad, layer and hit together) "
                                  f"is out of range; at most {MAX_SEMITONES} up or down")
@@ -184,6 +217,10 @@ class Allocator:
     when that pad has ``choke_self`` false), when its pad already has ``polyphony``
     voices sounding (the oldest goes), or when the kit's global limit is reached
     (the oldest voice overall goes).
+
+    Each entry is one hit: a hit that plays several stacked voices registers once (its id
+    names all of them, its length is the longest), so chokes and steals cut them together
+    and both limits count hits, not voices.
     """
 
     def __init__(self, polyphony: int, sample_rate: int):

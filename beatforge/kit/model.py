@@ -52,6 +52,11 @@ class Layer:
     for this layer; they combine with the pad's ``start``/``end`` (seconds).
     ``where`` says where a loaded layer is declared (``kit.toml:12: pads.kick.sample``),
     for messages about its sample.
+
+    ``companions`` are layers that sound together with this one on every hit that chooses
+    it (SFZ regions stacked on one key and velocity/seq/rand slot: close, overhead and room
+    microphones).  Each plays as its own voice with its own sample, gain, pan, tune and
+    offset/end; they are not candidates for selection themselves.
     """
 
     path: Path | None
@@ -68,8 +73,10 @@ class Layer:
     offset: int = 0
     end: int | None = None
     where: str | None = None
+    companions: tuple = ()
 
     def __post_init__(self):
+        self.companions = tuple(self.companions)
         if not (0.0 <= self.rand_lo < self.rand_hi <= 1.0):
             raise ValueError(f"bad random range {self.rand_lo}..{self.rand_hi} (must be within 0..1, lo < hi)")
         if self.seq_length is not None and self.seq_length < 1:
@@ -104,6 +111,13 @@ class Pad:
     voice of this pad takes to fade out (``None``: the engine's short default, SFZ
     ``off_mode=fast``; SFZ ``off_mode=normal`` uses the release time).  ``info``
     carries format-specific facts (Hydrogen instrument id, source file ...).
+
+    ``stack`` holds further groups of layers that play together with ``layers`` (Hydrogen
+    instrument components: one group per microphone).  Every hit chooses one layer of
+    ``layers`` and, by the same rules (velocity, selection, round robin counted per group),
+    one layer of each stack group; a group none of whose layers covers the hit's velocity
+    stays silent.  All the voices of one hit share its onset, stem, velocity and pitch, and
+    chokes, polyphony and note-off treat them as one: polyphony counts hits.
     """
 
     name: str
@@ -128,8 +142,10 @@ class Pad:
     choke_self: bool = True
     choke_fade: float | None = None
     info: dict = field(default_factory=dict)
+    stack: tuple = ()
 
     def __post_init__(self):
+        self.stack = tuple(sorted(g, key=_layer_order) for g in self.stack if g)
         if not self.layers:
             raise KitError(f"pad {self.name!r} has no samples")
         if self.selection not in SELECTIONS:
@@ -139,26 +155,39 @@ class Pad:
         if not -1.0 <= self.pan <= 1.0:
             raise ValueError(f"pad {self.name!r}: pan must be within -1..1, got {self.pan!r}")
         self.choked_by = frozenset(self.choked_by)
-        self.layers = sorted(self.layers, key=lambda l: (l.vel_lo, l.seq if l.seq is not None else 0))
+        self.layers = sorted(self.layers, key=_layer_order)
 
-    def band(self, velocity: float) -> tuple[int, int] | None:
+    def all_layers(self) -> list[Layer]:
+        """Every layer the pad can play: ``layers``, the stack groups' and their companions."""
+        out = []
+        for group in (self.layers, *self.stack):
+            for layer in group:
+                out.append(layer)
+                out.extend(layer.companions)
+        return out
+
+    def band(self, velocity: float, layers: list[Layer] | None = None) -> tuple[int, int] | None:
         """Which velocity layer group *velocity* plays (None when the pad has one group).
 
         Round robin counts hits per band, as Hydrogen and SFZ players do: soft and hard
-        hits each cycle through their own variants."""
-        if len({(l.vel_lo, l.vel_hi) for l in self.layers}) < 2:
+        hits each cycle through their own variants.  *layers*: a stack group instead of ``layers``."""
+        layers = self.layers if layers is None else layers
+        if len({(l.vel_lo, l.vel_hi) for l in layers}) < 2:
             return None
-        layers = self.candidates(velocity)
+        layers = self.candidates(velocity, layers)
         return (min(l.vel_lo for l in layers), max(l.vel_hi for l in layers))
 
-    def candidates(self, velocity: float) -> list[Layer]:
-        """Layers whose velocity range holds *velocity* (the nearest range when none does)."""
+    def candidates(self, velocity: float, layers: list[Layer] | None = None,
+                   nearest: bool = True) -> list[Layer]:
+        """Layers whose velocity range holds *velocity* (the nearest range when none does,
+        unless *nearest* is false: then none).  *layers*: a stack group instead of ``layers``."""
+        layers = self.layers if layers is None else layers
         v = min(127, max(1, int(round(velocity))))
-        hits = [l for l in self.layers if l.vel_lo <= v <= l.vel_hi]
-        if hits:
+        hits = [l for l in layers if l.vel_lo <= v <= l.vel_hi]
+        if hits or not nearest:
             return hits
-        nearest = min(self.layers, key=lambda l: min(abs(l.vel_lo - v), abs(l.vel_hi - v)))
-        return [l for l in self.layers if (l.vel_lo, l.vel_hi) == (nearest.vel_lo, nearest.vel_hi)]
+        near = min(layers, key=lambda l: min(abs(l.vel_lo - v), abs(l.vel_hi - v)))
+        return [l for l in layers if (l.vel_lo, l.vel_hi) == (near.vel_lo, near.vel_hi)]
 
     def choose(self, velocity: float, variant: int | None, counter: int, rng: np.random.Generator,
                candidates: list[Layer] | None = None) -> Layer:
@@ -183,6 +212,10 @@ class Pad:
         if self.selection == "random":
             return layers[int(rng.integers(len(layers)))]
         return layers[counter % len(layers)]
+
+
+def _layer_order(layer: Layer):
+    return (layer.vel_lo, layer.seq if layer.seq is not None else 0)
 
 
 @dataclass(eq=False)

@@ -1,8 +1,9 @@
 """Live voices: the offline engine's planner, allocator and mixer, driven block by block.
 
 :class:`LiveVoices` plays a :class:`~beatforge.sequence.Hit` exactly as an offline render does:
-``VoicePlanner.plan`` picks the layer and computes rate, gains and envelope, ``Allocator`` applies
-polyphony, stealing and chokes, and ``VoiceBank.mix`` (the C mixer) renders.  The only live-specific
+``VoicePlanner.plan_all`` picks the layer (and the layers stacked with it) and computes rate, gains and
+envelope, ``Allocator`` applies polyphony, stealing and chokes, and ``VoiceBank.mix`` (the C mixer)
+renders.  The only live-specific
 part is how a voice reaches the bank: a hit arriving during block ``[t0, t0 + n)`` at frame ``f``
 gets ``offset = f - t0`` so the mixer starts it on that exact frame of the block.
 
@@ -31,11 +32,15 @@ def preload_kit(kit: Kit) -> Kit:
     sample cache, which stats the file.  Decoding here also surfaces unreadable samples before
     the jam starts instead of at the first hit.
     """
+    def loaded(layer: Layer) -> Layer:
+        if layer.data is None or layer.companions:
+            layer = dataclasses.replace(layer, data=layer.sample, companions=[loaded(c) for c in layer.companions])
+        return layer
+
     pads = {}
     for key, pad in kit.pads.items():
-        layers = [layer if layer.data is not None else dataclasses.replace(layer, data=layer.sample)
-                  for layer in pad.layers]
-        pads[key] = dataclasses.replace(pad, layers=layers)
+        pads[key] = dataclasses.replace(pad, layers=[loaded(layer) for layer in pad.layers],
+                                        stack=[[loaded(layer) for layer in group] for group in pad.stack])
     return dataclasses.replace(kit, pads=pads)
 
 
@@ -53,17 +58,26 @@ def click_kit(sample_rate: int) -> Kit:
     return kit
 
 
+def _widest(pad) -> int:
+    """The most voices one hit on *pad* can play (its stacked layers)."""
+    lead = max(1 + len(layer.companions) for layer in pad.layers)
+    return lead + sum(max(1 + len(layer.companions) for layer in group) for group in pad.stack)
+
+
 class LiveVoices:
     """A voice bank fed hit by hit at block offsets, mixed one block at a time.
 
-    Capacity is twice the kit's polyphony so voices fading out after a steal or choke do not
-    compete with the new ones for slots.
+    Capacity is twice the kit's polyphony (times the most voices one hit plays, for pads that
+    stack layers) so voices fading out after a steal or choke do not compete with the new ones
+    for slots.  The voices of one hit share one allocator entry: a choke, steal or note-off
+    reaches all of them, and polyphony counts hits.
     """
 
     def __init__(self, kit: Kit, sample_rate: int, block_frames: int, seed: int = 0, capacity: int | None = None):
         self.kit = kit
         self.sample_rate = int(sample_rate)
-        self.capacity = capacity or max(8, 2 * kit.polyphony)
+        widest = max((_widest(pad) for pad in kit.pads.values()), default=1)
+        self.capacity = capacity or max(8, 2 * kit.polyphony * widest)
         self.bank = VoiceBank(self.capacity)
         self.rows = self.bank.voices
         self.planner = VoicePlanner(kit, self.sample_rate, seed)
@@ -94,31 +108,48 @@ class LiveVoices:
     def start(self, hit, frame: int, offset: int):
         """Start ``hit`` at absolute frame ``frame``, ``offset`` frames into the coming mix."""
         try:
-            spec = self.planner.plan(hit)
+            specs = self.planner.plan_all(hit)
         except BeatforgeError:    # an impossible pitch or gain: that hit is not played, the audio goes on
             self.dropped += 1
             return
-        slot = self.bank.find_free(0)
+        spec = specs[0]
         serial = self.serial
         self.serial = serial + 1
-        cuts = self.alloc.start(frame, (slot, serial), spec.pad, spec.length)
+        if len(specs) == 1:
+            slot = self.bank.find_free(0)
+            slots = (slot,)
+            length = spec.length
+        else:
+            slots, slot = [], -1
+            for _ in specs:
+                slot = self.bank.find_free(slot + 1)
+                if slot < 0:
+                    break
+                slots.append(slot)
+            slots = tuple(slots) if slot >= 0 else (-1,)
+            length = max(s.length for s in specs)
+        # one allocator entry per hit (its slots): a choke or steal cuts every voice of the hit
+        cuts = self.alloc.start(frame, (slots, serial), spec.pad, length)
         rows = self.rows
-        for (victim, vserial), kill_frame, fade in cuts:
-            if victim >= 0 and self.slot_serial[victim] == vserial:
-                row = rows[victim]
-                if not row["done"]:
-                    row["kill_at"] = max(0, kill_frame - int(self.slot_start[victim]))
-                    row["kill_len"] = fade
-        if slot < 0:
+        for (victims, vserial), kill_frame, fade in cuts:
+            for victim in victims:
+                if victim >= 0 and self.slot_serial[victim] == vserial:
+                    row = rows[victim]
+                    if not row["done"]:
+                        row["kill_at"] = max(0, kill_frame - int(self.slot_start[victim]))
+                        row["kill_len"] = fade
+        if slots[0] < 0:
             # Every slot is busy (fades included): drop this hit rather than glitch the others.
             self.dropped += 1
             return
-        self.bank.set(slot, spec.data, offset=offset, rate=spec.rate, gain_l=spec.gain_l, gain_r=spec.gain_r,
-                      start=spec.start, end=spec.end, reverse=spec.reverse, attack=spec.attack, hold=spec.hold,
-                      decay=spec.decay, sustain=spec.sustain, release=spec.release, release_at=spec.release_at)
-        self.slot_serial[slot] = serial
-        self.slot_start[slot] = frame
-        self.slot_pad[slot] = spec.pad
+        for slot, spec in zip(slots, specs):
+            self.bank.set(slot, spec.data, offset=offset, rate=spec.rate, gain_l=spec.gain_l, gain_r=spec.gain_r,
+                          start=spec.start, end=spec.end, reverse=spec.reverse, attack=spec.attack,
+                          hold=spec.hold, decay=spec.decay, sustain=spec.sustain, release=spec.release,
+                          release_at=spec.release_at)
+            self.slot_serial[slot] = serial
+            self.slot_start[slot] = frame
+            self.slot_pad[slot] = spec.pad
 
     def release(self, pad, frame: int):
         """Note-off at absolute ``frame`` for every sounding voice of a gated ``pad``."""
