@@ -97,6 +97,9 @@ def describe(kit: Kit) -> str:
         if len(pad.layers) > 1:
             how = "by velocity" if pad.selection == "first" else pad.selection.replace("_", " ")
             bits.append(f"{len(pad.layers)} layers, {how}")
+        stacked = len(pad.all_layers()) - len(pad.layers)
+        if stacked:
+            bits.append(f"{stacked} stacked layer{'s' if stacked > 1 else ''} (play with every hit)")
         if pad.root is not None:   # melodic pads: pitches are relative to this note
             root = float(pad.root)
             name = (f" ({'C C# D D# E F F# G G# A A# B'.split()[int(root) % 12]}{int(root) // 12 - 1})"
@@ -154,7 +157,7 @@ def check_kit(kit: Kit) -> list[str]:
     reported = reported_files(kit.problems)
     for pad in kit.pads.values():
         told: set[Path] = set()   # a file a pad lists twice is reported once for it
-        for layer in pad.layers:
+        for layer in pad.all_layers():
             # the place the loader says the layer is declared (kit.toml:LINE: pads.NAME.sample,
             # drumkit.xml: instrument ID (NAME)), else the pad
             where = layer.where or f"pad {pad.name!r}"

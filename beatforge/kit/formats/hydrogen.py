@@ -16,6 +16,9 @@ How Hydrogen's instrument maps to a :class:`~beatforge.kit.model.Pad`:
 ``layer`` min/max      velocity range (Hydrogen velocities are 0..1, MIDI ones v/127)
 ``layer`` gain/pitch   layer ``gain_db`` (20 log10 gain) and ``tune`` (semitones)
 volume x gain          pad ``gain_db`` (times the component's gain and volume)
+instrumentComponent    one layer group each (several microphones): every hit plays one
+                       layer of every component, chosen per component, with the
+                       component's gain and drumkitComponent volume (``Pad.stack``)
 pan / pan_L, pan_R     ``pan``; the old pair converts as Hydrogen does (ratio of the two)
 pitchOffset            ``tune`` (semitones)
 randomPitchFactor      ``random_pitch``: up to +-factor semitones per hit
@@ -27,9 +30,7 @@ sampleSelectionAlgo    VELOCITY -> ``first`` matching layer, ROUND_ROBIN, RANDOM
 applyVelocity          ``amp_veltrack`` 0.5 (gain linear in velocity, like Hydrogen) or 0
 =====================  ==============================================================
 
-Only the first instrument component is played (kits with several microphones per
-instrument are rare); filters, FX sends and mute/solo states are mixer settings and
-are ignored.  Nothing is decoded at load time: samples load when first played.
+Filters, FX sends and mute/solo states are mixer settings and are ignored.  Nothing is decoded at load time: samples load when first played.
 """
 
 from __future__ import annotations
@@ -110,35 +111,28 @@ def _instrument(inst: ET.Element, index: int, folder: Path, components: dict, pr
     name = _text(inst, "name").strip() or f"instrument {iid}"
     where = f"{source}: instrument {iid} ({name})" if source is not None else f"instrument {iid} ({name})"
     comps = inst.findall("instrumentComponent")
+    selection = SELECTION.get(_text(inst, "sampleSelectionAlgo", "VELOCITY").strip().upper(), "first")
     comp_gain = 1.0
     if comps:
-        if len(comps) > 1:
-            problems.append(Problem(f"{where}: {len(comps)} components; only the first is played"))
-        comp = comps[0]
-        cid = _int(comp, "component_id", 0)
-        comp_gain = _float(comp, "gain", 1.0) * components.get(cid, 1.0)
-        layer_elems = comp.findall("layer")
+        gains = [_float(c, "gain", 1.0) * components.get(_int(c, "component_id", 0), 1.0) for c in comps]
+        if len(comps) == 1:
+            comp_gain = gains[0]
+            layers, stack = _layers(comps[0].findall("layer"), [], where, folder, problems), []
+        else:
+            # several components (microphones): every hit plays one layer of each, chosen per
+            # component, with that component's gain and drumkitComponent volume on its layers
+            groups = [_layers(c.findall("layer"), [], f"{where}: component {_int(c, 'component_id', 0)}", folder,
+                              problems, scale=g) for c, g in zip(comps, gains)]
+            groups = [g for g in groups if g]
+            layers, stack = (groups[0], groups[1:]) if groups else ([], [])
     else:
         # 0.9.x: layers in the instrument; anything newer we do not know: layers wherever they are
         layer_elems = inst.findall("layer") or inst.findall(".//layer")
-    selection = SELECTION.get(_text(inst, "sampleSelectionAlgo", "VELOCITY").strip().upper(), "first")
-    layers = []
-    specs = [(_text(l, "filename").strip(), _float(l, "min", 0.0), _float(l, "max", 1.0),
-              _float(l, "gain", 1.0), _float(l, "pitch", 0.0)) for l in layer_elems]
-    if not specs and _text(inst, "filename").strip():  # the oldest kits: one sample per instrument
-        specs = [(_text(inst, "filename").strip(), 0.0, 1.0, 1.0, 0.0)]
-    for seq, (filename, lo, hi, gain, pitch) in enumerate(specs):
-        if not filename:
-            problems.append(Problem(f"{where}: layer {seq + 1} has no <filename>"))
-            continue
-        path = Path(filename) if os.path.isabs(filename) else folder / filename
-        if not path.is_file():
-            problems.append(Problem(f"{where}: sample {filename!r} not found", file=path))
-        vel_lo, vel_hi = velocity_range(lo, hi)
-        if hi < lo or not (0.0 <= lo <= 1.0 and 0.0 <= hi <= 1.0):
-            problems.append(Problem(f"{where}: layer {seq + 1} has a bad velocity range {lo:g}..{hi:g}"))
-        layers.append(Layer(path, vel_lo=vel_lo, vel_hi=vel_hi, gain_db=_db(gain), tune=pitch, seq=seq,
-                            where=f"{where}: layer {seq + 1}"))
+        oldest = []
+        if not layer_elems and _text(inst, "filename").strip():  # the oldest kits: one sample per instrument
+            oldest = [(_text(inst, "filename").strip(), 0.0, 1.0, 1.0, 0.0)]
+        layers = _layers(layer_elems, oldest, where, folder, problems)
+        stack = []
     if not layers:
         problems.append(Problem(f"{where}: no samples; instrument skipped"))
         return None
@@ -168,8 +162,30 @@ def _instrument(inst: ET.Element, index: int, folder: Path, components: dict, pr
         choke_self=False, choke_fade=release / FRAME_RATE if group else None,
         selection=selection, gated=True, amp_veltrack=0.5 if apply_velocity else 0.0,
         random_pitch=max(0.0, _float(inst, "randomPitchFactor", 0.0)),
-        info={"hydrogen_id": iid},
+        info={"hydrogen_id": iid}, stack=stack,
     )
+
+
+def _layers(layer_elems: list, specs: list, where: str, folder: Path, problems: list,
+            scale: float = 1.0) -> list[Layer]:
+    """The layers of ``<layer>`` elements (or of *specs*, ``(filename, min, max, gain, pitch)``),
+    their gains times *scale* (a component's gain and volume)."""
+    specs = specs or [(_text(l, "filename").strip(), _float(l, "min", 0.0), _float(l, "max", 1.0),
+                       _float(l, "gain", 1.0), _float(l, "pitch", 0.0)) for l in layer_elems]
+    layers = []
+    for seq, (filename, lo, hi, gain, pitch) in enumerate(specs):
+        if not filename:
+            problems.append(Problem(f"{where}: layer {seq + 1} has no <filename>"))
+            continue
+        path = Path(filename) if os.path.isabs(filename) else folder / filename
+        if not path.is_file():
+            problems.append(Problem(f"{where}: sample {filename!r} not found", file=path))
+        vel_lo, vel_hi = velocity_range(lo, hi)
+        if hi < lo or not (0.0 <= lo <= 1.0 and 0.0 <= hi <= 1.0):
+            problems.append(Problem(f"{where}: layer {seq + 1} has a bad velocity range {lo:g}..{hi:g}"))
+        layers.append(Layer(path, vel_lo=vel_lo, vel_hi=vel_hi, gain_db=_db(gain * scale), tune=pitch, seq=seq,
+                            where=f"{where}: layer {seq + 1}"))
+    return layers
 
 
 def velocity_range(lo: float, hi: float) -> tuple[int, int]:

@@ -24,7 +24,11 @@ label, else after the note (``c#4``).  A ``group=N`` region chokes the regions
 with ``off_by=N`` that were started by *other* keys (as sfizz does); ``off_mode``
 ``fast`` fades them in a few ms, ``normal`` over their release.  Unknown opcodes and
 headers are warned about once per file (:class:`SfzWarning`) and ignored.  Regions
-stacked on one key and velocity (several microphones) play one at a time: the first.
+stacked on one key and the same velocity/seq/rand slot (several microphones, a kick and its
+sub layer) all play together, each as its own voice with its own sample, volume, pan,
+tune and offset/end (:attr:`~beatforge.kit.model.Layer.companions`); each region of a
+round robin cycles with its own ``seq_position``.  Envelope, group/off_by, polyphony and
+loop_mode come from the key's first region, so a choke cuts the whole stack.
 Folders with several ``.sfz`` files pick the one no other file includes.
 """
 
@@ -237,11 +241,19 @@ def load_sfz(path: Path, name: str | None = None, problems: Problems | None = No
         entries = by_key[key]
         first = entries[0][0]
         pad_name = _pad_name(key, first, taken)
-        layers = [layer for _, layer in entries]
-        slots = [(l.vel_lo, l.vel_hi, l.seq if l.seq_length else None, l.seq_length, l.rand_lo, l.rand_hi)
-                 for l in layers]
-        if len(set(slots)) < len(slots):
-            warn("stacked regions (several on one key and velocity; one plays per hit)", first["sample"][1])
+        # Regions stacked on one velocity/seq/rand slot (close, overhead, room microphones) all
+        # play: the first is the slot's layer, the others sound with it as its companions.
+        slots: dict[tuple, Layer] = {}
+        layers = []
+        for _, layer in entries:
+            slot = (layer.vel_lo, layer.vel_hi, layer.seq if layer.seq_length else None, layer.seq_length,
+                    layer.rand_lo, layer.rand_hi)
+            lead = slots.get(slot)
+            if lead is None:
+                slots[slot] = layer
+                layers.append(layer)
+            else:
+                lead.companions += (layer,)
         pad = _pad(pad_name, key, first, layers, problems)
         pads[normalise(pad_name)] = pad
     kit_name = name or (sfz.stem if path.is_file() else path.name)
