@@ -224,7 +224,7 @@ def kit_check(kit):
     if loaded is None:
         click.echo(f"{kit}: {len(issues)} problem(s); the kit cannot be loaded", err=True)
         sys.exit(1)
-    layers = sum(len(p.layers) for p in loaded.pads.values())
+    layers = sum(len(p.all_layers()) for p in loaded.pads.values())
     if issues:
         click.echo(f"{loaded.name}: {len(issues)} problem(s) in {len(loaded.pads)} pads, {layers} samples", err=True)
         sys.exit(1)

@@ -97,9 +97,11 @@ def describe(kit: Kit) -> str:
         if len(pad.layers) > 1:
             how = "by velocity" if pad.selection == "first" else pad.selection.replace("_", " ")
             bits.append(f"{len(pad.layers)} layers, {how}")
-        stacked = len(pad.all_layers()) - len(pad.layers)
+        if pad.stack:
+            bits.append(f"{len(pad.stack) + 1} layer groups play together (+)")
+        stacked = sum(len(l.companions) for g in (pad.layers, *pad.stack) for l in g)
         if stacked:
-            bits.append(f"{stacked} stacked layer{'s' if stacked > 1 else ''} (play with every hit)")
+            bits.append(f"{stacked} stacked layer{'s' if stacked > 1 else ''} (&)")
         if pad.root is not None:   # melodic pads: pitches are relative to this note
             root = float(pad.root)
             name = (f" ({'C C# D D# E F F# G G# A A# B'.split()[int(root) % 12]}{int(root) // 12 - 1})"
@@ -116,7 +118,12 @@ def describe(kit: Kit) -> str:
         if pad.polyphony:
             bits.append(f"polyphony {pad.polyphony}")
         lines.append(f"  {pad.name}: {'; '.join(bits)}")
-        for layer in pad.layers:
+        shown = []   # "+": a further stack group (Hydrogen component); "&": stacked with the layer above
+        for indent, group in [("      ", pad.layers), *(("    + ", g) for g in pad.stack)]:
+            for layer in group:
+                shown.append((indent, layer))
+                shown.extend(("    & ", c) for c in layer.companions)
+        for indent, layer in shown:
             where = _rel(layer.path, kit.path) if layer.path is not None else "(in memory)"
             extra = []
             if (layer.vel_lo, layer.vel_hi) not in ((0, 127), (1, 127)):
@@ -129,7 +136,7 @@ def describe(kit: Kit) -> str:
                 extra.append(f"gain {layer.gain_db:+.1f} dB")
             if layer.tune:
                 extra.append(f"tune {layer.tune:+g}")
-            lines.append(f"      {where}{'  ' + ', '.join(extra) if extra else ''}")
+            lines.append(f"{indent}{where}{'  ' + ', '.join(extra) if extra else ''}")
     for ignored in kit.info.get("ignored", []):
         lines.append(f"ignored: {ignored}")
     for problem in kit.problems:

@@ -147,3 +147,12 @@ def test_hydrogen_components_all_play_with_their_volumes(tmp_path):
         want = vel / 127 * HALF * (close + far * room)   # applyVelocity: linear in velocity
         assert mix[frame, 0] == pytest.approx(want, rel=1e-6) and mix[frame, 1] == pytest.approx(want, rel=1e-6)
     assert list(np.flatnonzero(mix[:, 0])) == [0, 20, 40]
+
+
+def test_kit_show_and_check_list_stacked_layers(tmp_path, cli):
+    sfz = stacked_sfz(tmp_path / "sfz")
+    shown = cli("kit", "show", sfz)
+    assert shown.returncode == 0, shown.stderr
+    assert "kick: note 36; 1 stacked layer (&)" in shown.stdout and "    & oh.wav" in shown.stdout
+    checked = cli("kit", "check", write_multi_mic_kit(tmp_path / "h2"))
+    assert checked.returncode == 0 and "4 samples" in checked.stdout + checked.stderr
