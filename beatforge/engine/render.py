@@ -132,7 +132,8 @@ def _wrap(audio: np.ndarray, frames: int) -> np.ndarray:
 
 
 def _bank(onsets, specs, cuts, stem_index) -> VoiceBank | None:
-    """One voice per spec (starting at its onset frame), filled column-wise (a few milliseconds for thousands of voices)."""
+    """One voice per spec (starting at its onset frame), filled column-wise (a few milliseconds
+    for thousands of voices)."""
     if not specs:
         return None
     sources, source_of = [], {}

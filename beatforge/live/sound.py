@@ -1,11 +1,11 @@
 """Live voices: the offline engine's planner, allocator and mixer, driven block by block.
 
 :class:`LiveVoices` plays a :class:`~beatforge.sequence.Hit` exactly as an offline render does:
-``VoicePlanner.plan_all`` picks the layer (and the layers stacked with it) and computes rate, gains and
-envelope, ``Allocator`` applies polyphony, stealing and chokes, and ``VoiceBank.mix`` (the C mixer)
-renders.  The only live-specific
-part is how a voice reaches the bank: a hit arriving during block ``[t0, t0 + n)`` at frame ``f``
-gets ``offset = f - t0`` so the mixer starts it on that exact frame of the block.
+``VoicePlanner.plan_all`` picks the layer (and the layers stacked with it) and computes rate, gains
+and envelope, ``Allocator`` applies polyphony, stealing and chokes, and ``VoiceBank.mix`` (the C
+mixer) renders.  The only live-specific part is how a voice reaches the bank: a hit arriving during
+block ``[t0, t0 + n)`` at frame ``f`` gets ``offset = f - t0`` so the mixer starts it on that exact
+frame of the block.
 
 Voices start through ``VoiceBank.set`` (a few microseconds); the samples they point to are
 decoded up front (:func:`preload_kit`) and stay referenced by the kit, so nothing is read from disk
