@@ -385,6 +385,10 @@ def save_kit(kit: Kit, folder: str | os.PathLike) -> Path:
     from .model import Envelope, Pad
 
     out = Path(folder).expanduser()
+    stacked = [pad.name for pad in kit.pads.values() if pad.stack or any(l.companions for l in pad.layers)]
+    if stacked:
+        raise KitError(f"{out}: kit.toml cannot hold stacked layers yet (pads {', '.join(map(repr, stacked))} "
+                       "play several samples per hit); use the kit where it is")
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise KitError(f"{out}: already exists and is not an empty folder")
     parent = out.resolve().parent
