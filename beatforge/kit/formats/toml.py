@@ -13,6 +13,18 @@ Schema (every key but ``sample``/``samples``/``layers`` is optional)::
     samples = ["a.wav", "b.wav"]  # variants played round robin, or
     layers = [{ sample = "soft.wav", vel = [1, 80] }, { sample = "hard.wav", vel = [81, 127], gain_db = 0 }]
                                 # a layer may also set tune, pan and seq (an integer: round-robin order)
+                                # and with: layers stacked on it, sounding whenever it is chosen
+                                # (close, overhead and room microphones; SFZ regions on one key)
+    #   layers = [{ sample = "close.wav", with = [{ sample = "room.wav", gain_db = -6, pan = 0.5 }] }]
+                                # a stacked layer sets sample, gain_db, tune and pan (no vel or seq:
+                                # it is never chosen on its own, it follows its layer)
+    stack = [[{ sample = "room_soft.wav", vel = [1, 80] }, { sample = "room_hard.wav", vel = [81, 127] }]]
+                                # further groups of layers (Hydrogen components, one per microphone):
+                                # every hit also plays one layer of each group, chosen like the pad's
+                                # own (velocity, selection, round robin counted per group); a group
+                                # with no layer for the hit's velocity stays silent.  Its layers take
+                                # the keys of layers, with included; any of sample/samples/layers
+                                # gives the pad's own layers
     note = 36                   # MIDI note (General MIDI numbers by default)
     tune = 0.0                  # semitones
     gain_db = 0.0
@@ -55,8 +67,9 @@ from ..problems import Problems
 _KIT_KEYS = {"name", "description", "license", "author", "polyphony", "url"}
 _PAD_KEYS = {"sample", "samples", "layers", "note", "tune", "gain_db", "pan", "root", "envelope", "start",
              "end", "reverse", "polyphony", "choke_group", "choked_by", "stem", "selection", "gated",
-             "amp_veltrack", "random_pitch", "choke_self", "choke_fade"}
-_LAYER_KEYS = {"sample", "vel", "gain_db", "tune", "pan", "seq"}
+             "amp_veltrack", "random_pitch", "choke_self", "choke_fade", "stack"}
+_LAYER_KEYS = {"sample", "vel", "gain_db", "tune", "pan", "seq", "with"}
+_WITH_KEYS = {"sample", "gain_db", "tune", "pan"}   # a stacked layer (in a layer's ``with``)
 _ENV_KEYS = {"attack", "hold", "decay", "sustain", "release"}
 _NOTE = re.compile(r"^([a-gA-G])([#sb]?)(-?\d+)$")
 _STEPS = {"c": 0, "d": 2, "e": 4, "f": 5, "g": 7, "a": 9, "b": 11}
@@ -344,9 +357,10 @@ def _pad(folder: Path, pad_name: str, spec: dict, at: _Locator, problems: Proble
             r.error(("layers",), "expected a non-empty list of tables")
         else:
             for i, ls in enumerate(spec["layers"]):
-                layer = _layer(r, i, ls)
+                layer = _layer(r, ("layers", i), ls, i)
                 if layer is not None:
                     layers.append(layer)
+    stack = _stack(r, spec["stack"]) if "stack" in spec else []
     env = spec.get("envelope", {})
     if not isinstance(env, dict):
         r.error(("envelope",), "expected a table like { attack = 0.0, release = 0.1 }")
@@ -401,16 +415,16 @@ def _pad(folder: Path, pad_name: str, spec: dict, at: _Locator, problems: Proble
     )
     if not layers:
         return None   # nothing to play; the reason is reported above
-    return Pad(pad_name, layers, **values)
+    return Pad(pad_name, layers, stack=stack, **values)
 
 
-def _layer(r: _PadReader, i: int, ls) -> Layer | None:
-    keys = ("layers", i)
+def _layer(r: _PadReader, keys: tuple, ls, index: int) -> Layer | None:
+    """The layer table at *keys* (``("layers", 1)``, ``("stack", 0, 1)``); *index*: its
+    place in its list, the default ``seq``."""
     if not isinstance(ls, dict):
         r.error(keys, "expected a table")
         return None
-    _check_keys(ls, _LAYER_KEYS, r.at, ("pads", r.pad_name, "layers"), r.problems,
-                f"pads.{pad_key(r.pad_name)}.layers[{i}]")
+    _check_keys(ls, _LAYER_KEYS, r.at, ("pads", r.pad_name, keys[0]), r.problems, _dotted(r, keys))
     vel = ls.get("vel", [1, 127])
     if (not isinstance(vel, list) or len(vel) != 2
             or not all(isinstance(v, int) and not isinstance(v, bool) for v in vel)
@@ -418,10 +432,52 @@ def _layer(r: _PadReader, i: int, ls) -> Layer | None:
         r.error(keys + ("vel",), f"expected [lo, hi] with 0 <= lo <= hi <= 127, got {vel!r}")
         vel = [1, 127]
     p = r.sample(ls.get("sample"), keys + ("sample",))
+    companions = []
+    if "with" in ls:
+        if not isinstance(ls["with"], list):
+            r.error(keys + ("with",), "expected a list of tables like [{ sample = \"room.wav\" }]")
+        else:
+            for j, cs in enumerate(ls["with"]):
+                companion = _companion(r, keys + ("with", j), cs)
+                if companion is not None:
+                    companions.append(companion)
     values = dict(vel_lo=vel[0], vel_hi=vel[1], gain_db=r.number(ls, "gain_db", 0.0, keys=keys),
                   tune=r.number(ls, "tune", 0.0, keys=keys), pan=r.number(ls, "pan", 0.0, -1, 1, keys=keys),
-                  seq=r.integer(ls, "seq", i, keys=keys), where=r.where(*keys, "sample"))
+                  seq=r.integer(ls, "seq", index, keys=keys), where=r.where(*keys, "sample"),
+                  companions=companions)
     return Layer(p, **values) if p is not None else None
+
+
+def _companion(r: _PadReader, keys: tuple, cs) -> Layer | None:
+    """A stacked layer (an entry of a layer's ``with``): sample, gain, tune and pan only."""
+    if not isinstance(cs, dict):
+        r.error(keys, "expected a table")
+        return None
+    _check_keys(cs, _WITH_KEYS, r.at, ("pads", r.pad_name, keys[0]), r.problems, _dotted(r, keys))
+    p = r.sample(cs.get("sample"), keys + ("sample",))
+    values = dict(gain_db=r.number(cs, "gain_db", 0.0, keys=keys), tune=r.number(cs, "tune", 0.0, keys=keys),
+                  pan=r.number(cs, "pan", 0.0, -1, 1, keys=keys), where=r.where(*keys, "sample"))
+    return Layer(p, **values) if p is not None else None
+
+
+def _stack(r: _PadReader, value) -> list[list[Layer]]:
+    """The pad's ``stack``: a list of groups, each a non-empty list of layer tables."""
+    if not isinstance(value, list):
+        r.error(("stack",), "expected a list of layer groups like [[{ sample = \"room.wav\" }]]")
+        return []
+    groups = []
+    for g, group in enumerate(value):
+        if not isinstance(group, list) or not group:
+            r.error(("stack", g), f"expected a non-empty list of layer tables, got {group!r}")
+            continue
+        layers = [_layer(r, ("stack", g, i), ls, i) for i, ls in enumerate(group)]
+        groups.append([layer for layer in layers if layer is not None])
+    return [g for g in groups if g]
+
+
+def _dotted(r: _PadReader, keys: tuple) -> str:
+    """``pads.NAME.layers[1].with[2]`` for the key path *keys* inside the pad."""
+    return f"pads.{pad_key(r.pad_name)}" + "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in keys)
 
 
 def _group_name(value) -> bool:
