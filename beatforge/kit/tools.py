@@ -378,17 +378,13 @@ def _toml_value(v) -> str:
 
 
 def save_kit(kit: Kit, folder: str | os.PathLike) -> Path:
-    """Write *kit* as a new folder kit: one 24-bit WAV per layer (its part of the sample only)
-    and a ``kit.toml`` with the whole model.  The folder must be new or empty; it is written
-    beside itself first and renamed into place."""
-    from ..io.audio import write_audio
+    """Write *kit* as a new folder kit: one WAV per layer (its part of the sample only; 24-bit
+    when that keeps every sample value, else 32-bit float) and a ``kit.toml`` with the whole
+    model, stacked layers (``with``) and layer groups (``stack``) included.  The folder must be
+    new or empty; it is written beside itself first and renamed into place."""
     from .model import Envelope, Pad
 
     out = Path(folder).expanduser()
-    stacked = [pad.name for pad in kit.pads.values() if pad.stack or any(l.companions for l in pad.layers)]
-    if stacked:
-        raise KitError(f"{out}: kit.toml cannot hold stacked layers yet (pads {', '.join(map(repr, stacked))} "
-                       "play several samples per hit); use the kit where it is")
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise KitError(f"{out}: already exists and is not an empty folder")
     parent = out.resolve().parent
@@ -396,27 +392,23 @@ def save_kit(kit: Kit, folder: str | os.PathLike) -> Path:
         raise KitError(f"{out}: the folder {parent} does not exist")
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=parent))
     defaults = Pad("x", [_dummy_layer()])
+    used: set[str] = set()   # file names taken (lower case: folders may ignore case)
     try:
         lines = ["[kit]", f"name = {_toml_value(kit.name)}", f"polyphony = {kit.polyphony}", ""]
         for pad in kit.pads.values():
             stem = re.sub(r"[^\w.-]+", "_", pad.name).strip("._") or "pad"
             lines.append(f"[pads.{_toml_value(pad.name)}]")
-            layer_rows = []
-            for i, layer in enumerate(pad.layers):
-                sample = layer.sample
-                end = sample.frames if layer.end is None else min(sample.frames, layer.end)
-                data = sample.data[layer.offset:end]
-                fname = f"{stem}_{i + 1}.wav" if len(pad.layers) > 1 else f"{stem}.wav"
-                write_audio(tmp / fname, data, sample.sample_rate, 24)
-                row = {"sample": fname, "vel": [layer.vel_lo, layer.vel_hi]}
-                for key in ("gain_db", "tune", "pan"):
-                    if getattr(layer, key):
-                        row[key] = getattr(layer, key)
-                if layer.seq is not None:
-                    row["seq"] = layer.seq
-                layer_rows.append("{ " + ", ".join(f"{k} = {_toml_value(v) if k != 'vel' else '[%d, %d]' % tuple(v)}"
-                                                  for k, v in row.items()) + " }")
-            lines.append("layers = [\n    " + ",\n    ".join(layer_rows) + ",\n]")
+            single = len(pad.layers) == 1 and not pad.stack
+            rows = [_layer_row(layer, tmp, stem if single else f"{stem}_{i + 1}", used)
+                    for i, layer in enumerate(pad.layers)]
+            lines.append("layers = [\n    " + ",\n    ".join(rows) + ",\n]")
+            if pad.stack:
+                groups = []
+                for g, group in enumerate(pad.stack):
+                    rows = [_layer_row(layer, tmp, f"{stem}_stack{g + 1}_{i + 1}", used)
+                            for i, layer in enumerate(group)]
+                    groups.append("[\n        " + ",\n        ".join(rows) + ",\n    ]")
+                lines.append("stack = [\n    " + ",\n    ".join(groups) + ",\n]")
             for key in ("note", "tune", "gain_db", "pan", "start", "end", "reverse", "root", "polyphony",
                         "choke_group", "choked_by", "stem", "selection", "gated", "amp_veltrack", "random_pitch",
                         "choke_self", "choke_fade"):
@@ -438,6 +430,49 @@ def save_kit(kit: Kit, folder: str | os.PathLike) -> Path:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return out
+
+
+def _layer_row(layer, folder: Path, name: str, used: set, companion: bool = False) -> str:
+    """*layer* as a kit.toml inline table, its sample written into *folder* as ``name.wav``
+    (``name_with1.wav`` ... for the layers stacked on it)."""
+    row = {"sample": _write_layer_sample(layer, folder, name, used)}
+    if not companion:
+        row["vel"] = [layer.vel_lo, layer.vel_hi]
+    for key in ("gain_db", "tune", "pan"):
+        if getattr(layer, key):
+            row[key] = getattr(layer, key)
+    if layer.seq is not None and not companion:
+        row["seq"] = layer.seq
+    text = ", ".join(f"{k} = {_toml_value(v) if k != 'vel' else '[%d, %d]' % tuple(v)}" for k, v in row.items())
+    if layer.companions and not companion:
+        stacked = [_layer_row(c, folder, f"{name}_with{j + 1}", used, companion=True)
+                   for j, c in enumerate(layer.companions)]
+        text += ", with = [" + ", ".join(stacked) + "]"
+    return "{ " + text + " }"
+
+
+def _write_layer_sample(layer, folder: Path, name: str, used: set) -> str:
+    """Write the part of *layer*'s sample it plays as a WAV named after *name* (made unique
+    among *used*), losslessly: 24-bit when that keeps every value, else 32-bit float."""
+    import soundfile as sf
+
+    from ..io.audio import write_audio
+
+    fname, n = f"{name}.wav", 1
+    while fname.lower() in used:
+        n += 1
+        fname = f"{name}-{n}.wav"
+    used.add(fname.lower())
+    sample = layer.sample
+    end = sample.frames if layer.end is None else min(sample.frames, layer.end)
+    data = np.asarray(sample.data[layer.offset:end], dtype=np.float32)
+    if data.ndim == 1:
+        data = data[:, None]
+    write_audio(folder / fname, data, sample.sample_rate, 24)
+    back, _ = sf.read(str(folder / fname), dtype="float32", always_2d=True)
+    if back.shape != data.shape or not np.array_equal(back, data):
+        write_audio(folder / fname, data, sample.sample_rate, 32)
+    return fname
 
 
 def _dummy_layer():

@@ -157,11 +157,3 @@ def test_kit_show_and_check_list_stacked_layers(tmp_path, cli):
     checked = cli("kit", "check", write_multi_mic_kit(tmp_path / "h2"))
     assert checked.returncode == 0 and "4 samples" in checked.stdout + checked.stderr
 
-
-def test_saving_a_stacked_kit_says_kit_toml_cannot_hold_it_yet(tmp_path):
-    from beatforge.errors import KitError
-
-    kit = load_kit(stacked_sfz(tmp_path / "src"))
-    with pytest.raises(KitError, match=r"kit\.toml cannot hold stacked layers yet \(pads 'kick'"):
-        kit.save(tmp_path / "out")
-    assert not (tmp_path / "out").exists() and not list(tmp_path.glob(".out.*"))
