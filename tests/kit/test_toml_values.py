@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from beatforge import load_kit
 from beatforge.errors import KitError
-from beatforge.kit.formats.toml import _ENV_KEYS, _LAYER_KEYS, _PAD_KEYS, load_toml
+from beatforge.kit.formats.toml import _ENV_KEYS, _LAYER_KEYS, _PAD_KEYS, _WITH_KEYS, load_toml
 from beatforge.kit.tools import check_kit_at
 from tests.conftest import run_cli, write_wav
 from tests.kit.helpers import tone
@@ -215,22 +215,32 @@ _SCALARS = st.one_of(
     st.sampled_from([math.nan, math.inf, -math.inf, 0.5, -1.0, 2.0]), st.booleans(),
     st.dates(), st.times(), st.datetimes(),
 )
-_KEYS = st.sampled_from(sorted(_PAD_KEYS | _LAYER_KEYS | _ENV_KEYS)) | st.text(max_size=4)
+_KEYS = st.sampled_from(sorted(_PAD_KEYS | _LAYER_KEYS | _WITH_KEYS | _ENV_KEYS)) | st.text(max_size=4)
 _VALUES = st.recursive(_SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_KEYS, inner, max_size=3),
                        max_leaves=6)
-_LAYER = st.fixed_dictionaries({}, optional={key: _VALUES for key in sorted(_LAYER_KEYS)})
+# a stacked layer (an entry of a layer's ``with``): mostly a sample that is there, any other values
+_WITH = st.fixed_dictionaries({"sample": st.just("a.wav")}, optional={
+    key: _VALUES for key in sorted(_WITH_KEYS - {"sample"})}) | st.fixed_dictionaries({}, optional={
+        key: _VALUES for key in sorted(_WITH_KEYS) + ["vel", "seq"]}) | _VALUES
+_WITHS = st.lists(_WITH, min_size=1, max_size=3) | _VALUES
+_LAYER = st.fixed_dictionaries({}, optional={**{key: _VALUES for key in sorted(_LAYER_KEYS)}, "with": _WITHS})
+_GOOD_LAYER = st.fixed_dictionaries({"sample": st.just("a.wav")}, optional={
+    **{key: _VALUES for key in sorted(_LAYER_KEYS - {"sample"})}, "with": _WITHS})
+_LAYERS = st.lists(_GOOD_LAYER | _LAYER | _VALUES, min_size=1, max_size=3)
 # what the pad plays: mostly a sample that is there, so that loading gets to every other key
 _SOURCE = st.one_of(
     st.just({"sample": "a.wav"}),
     st.fixed_dictionaries({"samples": st.lists(st.just("a.wav") | _VALUES, min_size=1, max_size=3)}),
-    st.fixed_dictionaries({"layers": st.lists(st.fixed_dictionaries({"sample": st.just("a.wav")}, optional={
-        key: _VALUES for key in sorted(_LAYER_KEYS - {"sample"})}) | _LAYER | _VALUES, min_size=1, max_size=3)}),
+    st.fixed_dictionaries({"layers": _LAYERS}),
+    st.fixed_dictionaries({"layers": st.lists(_GOOD_LAYER, min_size=1, max_size=3)}),
     st.fixed_dictionaries({}, optional={"sample": _VALUES, "samples": _VALUES, "layers": _VALUES}),
 )
+# further layer groups: a list of lists of layer tables (or anything else)
+_STACK = st.lists(st.lists(_GOOD_LAYER, min_size=1, max_size=2) | _LAYERS | _VALUES, min_size=1, max_size=3) | _VALUES
 _ENVELOPE = st.fixed_dictionaries({}, optional={key: _VALUES for key in sorted(_ENV_KEYS)}) | _VALUES
 _SETTINGS = st.fixed_dictionaries({}, optional={
-    **{key: _VALUES for key in sorted(_PAD_KEYS - {"sample", "samples", "layers", "envelope"})},
-    "envelope": _ENVELOPE})
+    **{key: _VALUES for key in sorted(_PAD_KEYS - {"sample", "samples", "layers", "envelope", "stack"})},
+    "envelope": _ENVELOPE, "stack": _STACK})
 _PAD = st.builds(lambda source, settings: {**source, **settings}, _SOURCE, _SETTINGS)
 
 
@@ -289,6 +299,8 @@ def _loads_or_kit_error(text: str) -> None:
     assert all(isinstance(i, str) and "\n" not in i for i in issues), issues
     if loaded is not None:
         assert all(p.layers for p in loaded.pads.values())
+        assert all(group for p in loaded.pads.values() for group in p.stack)
+        assert all(l.path is not None and l.where for p in loaded.pads.values() for l in p.all_layers())
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
