@@ -14,17 +14,17 @@ Schema (every key but ``sample``/``samples``/``layers`` is optional)::
     layers = [{ sample = "soft.wav", vel = [1, 80] }, { sample = "hard.wav", vel = [81, 127], gain_db = 0 }]
                                 # a layer may also set tune, pan and seq (an integer: round-robin order)
                                 # and with: layers stacked on it, sounding whenever it is chosen
-                                # (close, overhead and room microphones; SFZ regions on one key)
-    #   layers = [{ sample = "close.wav", with = [{ sample = "room.wav", gain_db = -6, pan = 0.5 }] }]
+                                # (close, overhead and room microphones; SFZ regions on one key), e.g.
+                                #   { sample = "close.wav", with = [{ sample = "room.wav", pan = 0.5 }] }
                                 # a stacked layer sets sample, gain_db, tune and pan (no vel or seq:
                                 # it is never chosen on its own, it follows its layer)
     stack = [[{ sample = "room_soft.wav", vel = [1, 80] }, { sample = "room_hard.wav", vel = [81, 127] }]]
-                                # further groups of layers (Hydrogen components, one per microphone):
-                                # every hit also plays one layer of each group, chosen like the pad's
-                                # own (velocity, selection, round robin counted per group); a group
-                                # with no layer for the hit's velocity stays silent.  Its layers take
-                                # the keys of layers, with included; any of sample/samples/layers
-                                # gives the pad's own layers
+                                # further groups of layers (Hydrogen components, one per microphone)
+                                # beside the pad's own (sample, samples or layers): every hit also
+                                # plays one layer of each group, chosen like the pad's own (velocity,
+                                # selection, round robin counted per group); a group with no layer
+                                # for the hit's velocity stays silent.  Its layers take the keys of
+                                # layers, with included
     note = 36                   # MIDI note (General MIDI numbers by default)
     tune = 0.0                  # semitones
     gain_db = 0.0
