@@ -49,6 +49,7 @@ from pathlib import Path
 from ..errors import BeatforgeError
 from ..sequence import BEATS_PER_CYCLE, Hit, seconds_to_frame, swing_time
 from .playable import Playable
+from .tmpfile import output_file
 
 DRUM_CHANNEL = 9              # channel 10, counted from 0
 BASE_PPQ = 960
@@ -111,12 +112,10 @@ def write_midi(beat, path: str | os.PathLike, bars=None, straight: bool = False)
     if not folder.is_dir():
         raise BeatforgeError(f"{path}: cannot write output: folder {folder} does not exist")
     data = midi_bytes(beat, bars=bars, straight=straight)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
+        with output_file(path, suffix=path.suffix) as tmp:
+            Path(tmp).write_bytes(data)
     except OSError as e:
-        tmp.unlink(missing_ok=True)
         raise BeatforgeError(f"{path}: cannot write output: {e.strerror or e}") from None
     return path
 

@@ -1,10 +1,15 @@
-"""Temporary files that become outputs: created like an ordinary ``open(path, "w")`` would be."""
+"""Outputs written whole or not at all: temporary files and folders that become outputs
+(created like an ordinary ``open(path, "w")`` / ``mkdir`` would be), atomic replacement, and
+file hashes."""
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import stat
 import sys
 import tempfile
+from pathlib import Path
 
 
 def mkstemp_output(**kwargs) -> tuple[int, str]:
@@ -69,3 +74,50 @@ def replace_file(src: str | os.PathLike, dst: str | os.PathLike) -> None:
                 pass
             return
     os.replace(src, dst)
+
+
+@contextlib.contextmanager
+def output_file(path: str | os.PathLike, suffix: str = ".tmp"):
+    """Yield a temporary file name beside *path* (ordinary permissions; *suffix* keeps
+    format-by-extension writers happy); it replaces *path* atomically when the block succeeds
+    and is removed when it fails."""
+    path = os.fspath(path)
+    fd, tmp = mkstemp_output(dir=os.path.dirname(os.path.abspath(path)), prefix=".beatforge-", suffix=suffix)
+    os.close(fd)
+    try:
+        yield tmp
+        replace_file(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+@contextlib.contextmanager
+def output_folder(out: Path):
+    """Yield a private temporary folder beside *out* to fill; when the block succeeds it gets
+    ordinary permissions and is renamed to *out* (which must be missing or empty), when it
+    fails it is removed."""
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.resolve().parent))
+    try:
+        yield tmp
+        from .audio import created_mode
+
+        os.chmod(tmp, created_mode(0o777))   # mkdtemp's folder is private
+        if out.exists():
+            out.rmdir()
+        os.rename(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    """The sha256 of a file's bytes, read in 1 MiB chunks."""
+    import hashlib          # kept out of start-up: only archives and packs hash
+
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import math
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import KitError
-from ..io.audio import created_mode
+from ..io.tmpfile import output_folder
 from .sample import Sample, load_sample
 
 BLOCK_SECONDS = 0.001     # envelope resolution of the onset detector
@@ -174,20 +172,12 @@ def chop_to_kit(source: str | os.PathLike, out_dir: str | os.PathLike, *, slices
     width = 2 if len(pieces) < 100 else 3
     pad_names = [f"slice{i + 1:0{width}d}" for i in range(len(pieces))]
 
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.resolve().parent))
-    try:
+    with output_folder(out) as tmp:
         for pad, piece in zip(pad_names, pieces):
             piece.write(tmp / f"{pad}.wav", bit_depth=24)
         (tmp / "kit.toml").write_text(_kit_toml(name, src, pad_names, sample, bars, exact_bpm, onsets), "utf-8")
         (tmp / "pattern.py").write_text(_pattern_py(name, src, pad_names, points, sample, bars, exact_bpm, bpm),
                                         "utf-8")
-        os.chmod(tmp, created_mode(0o777))   # mkdtemp's folder is private
-        if out.exists():
-            out.rmdir()
-        os.rename(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out
 
 

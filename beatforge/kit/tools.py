@@ -14,6 +14,7 @@ import numpy as np
 
 from ..errors import BeatforgeError, KitError
 from ..io.audio import created_mode
+from ..io.tmpfile import output_folder
 from .archive import is_archive, safe_extract
 from .model import Kit
 from .names import normalise
@@ -390,10 +391,9 @@ def save_kit(kit: Kit, folder: str | os.PathLike) -> Path:
     parent = out.resolve().parent
     if not parent.is_dir():
         raise KitError(f"{out}: the folder {parent} does not exist")
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=parent))
     defaults = Pad("x", [_dummy_layer()])
     used: set[str] = set()   # file names taken (lower case: folders may ignore case)
-    try:
+    with output_folder(out) as tmp:
         lines = ["[kit]", f"name = {_toml_value(kit.name)}", f"polyphony = {kit.polyphony}", ""]
         for pad in kit.pads.values():
             stem = re.sub(r"[^\w.-]+", "_", pad.name).strip("._") or "pad"
@@ -422,13 +422,6 @@ def save_kit(kit: Kit, folder: str | os.PathLike) -> Path:
                 lines.append("envelope = { " + ", ".join(parts) + " }")
             lines.append("")
         (tmp / "kit.toml").write_text("\n".join(lines), encoding="utf-8")
-        os.chmod(tmp, created_mode(0o777))   # mkdtemp's folder is private
-        if out.exists():
-            out.rmdir()
-        os.rename(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out
 
 

@@ -26,6 +26,7 @@ from fractions import Fraction
 import numpy as np
 
 from ..errors import BeatforgeError
+from ..io.tmpfile import output_file
 from ..pattern.controls import as_params
 from ..pattern.core import to_time
 from ..sequence import Hit, cycles_to_frame, swing_time
@@ -597,17 +598,6 @@ class Jam:
 
 
 def _write_text(path, text):
-    import os
-    from ..io.tmpfile import mkstemp_output
-
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = mkstemp_output(dir=folder, prefix=".beatforge-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+    with output_file(path, suffix=".tmp") as tmp:
+        with open(tmp, "w", encoding="utf-8", newline="\n") as f:
             f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise

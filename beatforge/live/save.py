@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from fractions import Fraction
 
-from ..io.tmpfile import mkstemp_output
+from ..io.tmpfile import output_file
 
 __all__ = ["pattern_source", "grid_string", "write_midi"]
 
@@ -121,16 +121,8 @@ def write_midi(path, notes, tempos, ticks_per_beat=480, channel=9, length_beats=
     drums.append(mido.MetaMessage("end_of_track", time=0))
     mid.tracks.extend([meta, drums])
     path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = mkstemp_output(dir=folder, prefix=".beatforge-", suffix=".mid")
-    os.close(fd)
-    try:
+    with output_file(path, suffix=".mid") as tmp:
         mid.save(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
     return path
 
 

@@ -29,8 +29,6 @@ samples.
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import os
 import struct
 import zipfile
 import zlib
@@ -75,14 +73,6 @@ def atomic_path(path: Path):
 def write_bytes(path: Path, data: bytes) -> None:
     with atomic_path(path) as tmp:
         tmp.write_bytes(data)
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def remove_temp_files(root: Path) -> int:

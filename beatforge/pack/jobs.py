@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..io.tmpfile import sha256_file
 from . import deliver, naming
 from .manifest import PackSpec, Variant, kit_label
 
@@ -148,7 +149,7 @@ def _deliver(job: Job, beat, bars: int, mix: np.ndarray, stems: dict) -> dict:
 
     def record(path: Path, kind: str, fmt: str, audio: np.ndarray | None = None, rate: int = sr, **extra):
         rec = {"path": path.relative_to(outdir).as_posix(), "kind": kind, "format": fmt, **base, **extra,
-               "sha256": deliver.sha256_file(path), "bytes": path.stat().st_size}
+               "sha256": sha256_file(path), "bytes": path.stat().st_size}
         if audio is not None:
             rec["duration_s"] = round(len(audio) / rate, 6)
             rec["lufs"] = deliver.loudness_lufs(audio, rate)

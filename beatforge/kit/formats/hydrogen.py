@@ -44,6 +44,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from ...errors import KitError
+from ...io.tmpfile import sha256_file
 from ..model import Envelope, Kit, Layer, Pad
 from ..names import normalise
 from ..problems import Problem, Problems
@@ -280,16 +281,6 @@ def cache_dir() -> Path:
     return Path(base) / "beatforge" / "h2drumkit"
 
 
-def _sha256(path: Path) -> str:
-    import hashlib          # archives only: kept out of every kit load's start-up
-
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def find_kit_root(folder: Path) -> Path:
     """The folder holding drumkit.xml: *folder* itself or its single subfolder that has one."""
     if (folder / "drumkit.xml").is_file():
@@ -307,7 +298,7 @@ def extract_cached(archive: Path) -> Path:
     loads and interrupted extractions never leave a half-written kit in the cache.
     """
     try:
-        digest = _sha256(archive)
+        digest = sha256_file(archive)
     except OSError as e:
         raise KitError(f"{archive}: cannot read ({e.strerror or e})") from None
     cache = cache_dir()
