@@ -419,19 +419,18 @@ class H2Song(Playable):
         frame = seconds_to_frame(base / sample_rate, sample_rate)
         offset = 0
         p = note.position
-        if straight:
-            pass
-        elif self.swing_factor > 0 and p % (MAX_NOTES // 16) == 0 and p % (MAX_NOTES // 8) != 0:
-            later = self._frame_pos(tmap, tick + Fraction(MAX_NOTES, 32))
-            if self.swing_rule == "h2cli-1.2.0-beta":
-                # that release scales the absolute frame, not the distance (clamped below to -2000)
-                offset += int(later * Fraction(self.swing_factor) - base)
-            else:
-                offset += int((later - base) * Fraction(self.swing_factor))
-        if self.humanize_time and not straight:
-            offset += int(g_time * self.humanize_time * MAX_TIME_HUMANIZE)
-        if note.lead_lag and not straight:
-            offset += int((self._frame_pos(tmap, tick + LEAD_LAG_TICKS) - base) * Fraction(note.lead_lag))
+        if not straight:          # swing, humanize and lead/lag move the note; a straight export keeps the grid
+            if self.swing_factor > 0 and p % (MAX_NOTES // 16) == 0 and p % (MAX_NOTES // 8) != 0:
+                later = self._frame_pos(tmap, tick + Fraction(MAX_NOTES, 32))
+                if self.swing_rule == "h2cli-1.2.0-beta":
+                    # that release scales the absolute frame, not the distance (clamped below to -2000)
+                    offset += int(later * Fraction(self.swing_factor) - base)
+                else:
+                    offset += int((later - base) * Fraction(self.swing_factor))
+            if self.humanize_time:
+                offset += int(g_time * self.humanize_time * MAX_TIME_HUMANIZE)
+            if note.lead_lag:
+                offset += int((self._frame_pos(tmap, tick + LEAD_LAG_TICKS) - base) * Fraction(note.lead_lag))
         offset = max(-MAX_TIME_HUMANIZE, min(MAX_TIME_HUMANIZE, offset))
         # the offset is whole frames, so rounding base + offset is the rounded base + offset
         frame = max(0, frame + offset)

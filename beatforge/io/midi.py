@@ -457,6 +457,18 @@ class MidiSong:
     time_signature: tuple[int, int] = (4, 4)                             # the first one (a bar)
 
 
+def _vlq(data: bytes, i: int) -> tuple[int, int]:
+    """The variable-length quantity at *i* and the offset after it (meta and sysex lengths; the
+    delta times, read once per event, are decoded inline in :func:`read_smf`)."""
+    value = 0
+    while True:
+        byte = data[i]
+        i += 1
+        value = (value << 7) | (byte & 0x7F)
+        if byte < 0x80:
+            return value, i
+
+
 def read_smf(data: bytes) -> tuple[int, int, list[list[tuple]]]:
     """``(format, division, tracks)`` of Standard MIDI File bytes; each track is a list of
     ``(tick, kind, a, b, c)`` with absolute ticks, where kind is ``"on"``/``"off"`` (channel,
@@ -522,27 +534,14 @@ def read_smf(data: bytes) -> tuple[int, int, list[list[tuple]]]:
                 i += 1
             elif status == 0xFF:
                 mtype = data[i]
-                i += 1
-                length = 0
-                while True:
-                    byte = data[i]
-                    i += 1
-                    length = (length << 7) | (byte & 0x7F)
-                    if byte < 0x80:
-                        break
+                length, i = _vlq(data, i + 1)
                 append((tick, "meta", mtype, data[i:i + length], None))
                 i += length
                 status = 0                   # meta and sysex cancel running status
                 if mtype == 0x2F:
                     break
             elif status in (0xF0, 0xF7):
-                length = 0
-                while True:
-                    byte = data[i]
-                    i += 1
-                    length = (length << 7) | (byte & 0x7F)
-                    if byte < 0x80:
-                        break
+                length, i = _vlq(data, i)
                 i += length
                 status = 0
             else:

@@ -268,4 +268,4 @@ class AudioServer:
 
 
 def _silence():
-    pass
+    """pyo's per-block callback while the jam is being stopped: nothing left to mix."""
